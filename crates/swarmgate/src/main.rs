@@ -1,1 +1,102 @@
-fn main() {}
+//! The `swarmgate` command: parses the command line and hands over to the
+//! library. Everything that can be tested lives in `lib.rs`'s modules.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use swarmgate::config::{Config, LogFormat};
+
+/// A self-hosted torrent portal with its own BitTorrent tracker.
+#[derive(Debug, Parser)]
+#[command(name = "swarmgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the tracker (UDP and HTTP) and the portal until SIGINT or SIGTERM.
+    Serve {
+        /// TOML configuration file; without it the defaults apply (data in
+        /// ./data). SWARMGATE_<SECTION>__<KEY> variables override both.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Log format, overriding log.format: text or json.
+        #[arg(long, value_parser = parse_log_format)]
+        log_format: Option<LogFormat>,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a fully commented example configuration with every default.
+    Example,
+    /// Load the configuration as `serve` would, report errors, and print
+    /// the effective values.
+    Check {
+        /// TOML configuration file.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn parse_log_format(s: &str) -> Result<LogFormat, String> {
+    match s {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!("unknown log format {other:?}; use text or json")),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve { config, log_format } => {
+            let mut config = Config::load(config.as_deref())?;
+            if let Some(format) = log_format {
+                config.log.format = format;
+            }
+            swarmgate::logging::init(&config.log)?;
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?
+                .block_on(serve(config))
+        }
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", swarmgate::example::example_toml());
+            Ok(())
+        }
+        Command::Config { command: ConfigCommand::Check { config } } => {
+            let config = Config::load(config.as_deref())?;
+            print!("{}", toml::to_string(&config)?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = swarmgate::start(&config).await?;
+    let shutdown = running.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        shutdown.trigger();
+    });
+    running.wait().await
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn wait_for_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,240 @@
+//! Start-up and shutdown: binds every listener, wires the tracker to the
+//! store, runs the background jobs, and stops it all in order.
+//!
+//! [`start`] returns once every socket is bound, so a caller (the binary,
+//! or a test binding port 0) can read the real addresses from [`Running`]
+//! without waiting on log lines.
+
+use crate::config::Config;
+use crate::{jobs, portal};
+use anyhow::Context as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use store::Store;
+use swarm::{Clock, Swarm, SwarmConfig, SystemClock};
+use tokio::task::JoinSet;
+use tracker::{Shutdown, Tracker, TrackerSettings};
+
+/// A started swarmgate: its bound addresses and the handles to stop it.
+#[derive(Debug)]
+pub struct Running {
+    udp_addrs: Vec<SocketAddr>,
+    http_addrs: Vec<SocketAddr>,
+    portal_addr: SocketAddr,
+    tracker: Arc<Tracker>,
+    shutdown: Shutdown,
+    servers: JoinSet<anyhow::Result<()>>,
+    udp_workers: Vec<JoinHandle<()>>,
+    flusher: tokio::task::JoinHandle<()>,
+}
+
+/// Starts every server with the real clock.
+pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    start_with_clock(config, Arc::new(SystemClock::new())).await
+}
+
+/// Starts every server with the given clock (tests use a stopped one).
+pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let store = Store::open_in_dir(&config.storage.data_dir)
+        .await
+        .context("opening the database")?;
+    let t = &config.tracker;
+    let swarm = Arc::new(Swarm::new(SwarmConfig {
+        peer_ttl_secs: t.peer_ttl_secs,
+        default_numwant: t.default_numwant,
+        max_numwant: t.max_numwant,
+        ..SwarmConfig::default()
+    }));
+    let completed = store.load_completed().await.context("loading completed counts")?;
+    tracing::info!(torrents = completed.len(), "loaded completed counts");
+    swarm.load_completed(completed);
+
+    let settings = TrackerSettings {
+        announce_interval: t.announce_interval_secs,
+        min_announce_interval: t.min_announce_interval_secs,
+    };
+    let tracker =
+        Arc::new(Tracker::new(swarm, clock, settings, Tracker::random_connection_key()));
+    let shutdown = Shutdown::new();
+    let mut servers = JoinSet::new();
+
+    let mut udp_addrs = Vec::new();
+    let mut udp_workers = Vec::new();
+    let workers = match t.udp_workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    for socket in bind_with_twin(t.udp_bind, tracker::net::bind_udp, "tracker.udp_bind")? {
+        udp_addrs.push(socket.local_addr()?);
+        udp_workers.extend(tracker::udp::spawn(
+            socket,
+            Arc::clone(&tracker),
+            workers,
+            shutdown.clone(),
+        )?);
+    }
+
+    let mut http_addrs = Vec::new();
+    for listener in bind_with_twin(t.http_bind, tracker::net::bind_tcp, "tracker.http_bind")? {
+        http_addrs.push(listener.local_addr()?);
+        let router = tracker::http::router(Arc::clone(&tracker));
+        servers.spawn(serve_http(listener, router, shutdown.clone()));
+    }
+
+    let portal = tracker::net::bind_tcp(config.portal.bind)
+        .with_context(|| format!("portal.bind: cannot listen on {}", config.portal.bind))?;
+    let portal_addr = portal.local_addr()?;
+    servers.spawn(serve_http(portal, portal::router(), shutdown.clone()));
+
+    jobs::spawn_expiry(Arc::clone(&tracker), t.peer_ttl_secs, shutdown.clone(), &mut servers);
+    let flusher = jobs::spawn_flusher(
+        Arc::clone(tracker.swarm()),
+        store,
+        config.storage.stats_flush_interval_secs,
+        shutdown.clone(),
+    );
+
+    for addr in &udp_addrs {
+        tracing::info!(%addr, "udp tracker listening");
+    }
+    for addr in &http_addrs {
+        tracing::info!(%addr, "http tracker listening");
+    }
+    tracing::info!(addr = %portal_addr, "portal listening");
+    Ok(Running {
+        udp_addrs,
+        http_addrs,
+        portal_addr,
+        tracker,
+        shutdown,
+        servers,
+        udp_workers,
+        flusher,
+    })
+}
+
+/// Binds `addr`, and for `0.0.0.0:P` also `[::]:P` where the system allows
+/// (a missing IPv6 stack is reported and otherwise ignored).
+fn bind_with_twin<S>(
+    addr: SocketAddr,
+    bind: impl Fn(SocketAddr) -> std::io::Result<S>,
+    key: &str,
+) -> anyhow::Result<Vec<S>>
+where
+    S: LocalAddr,
+{
+    let first = bind(addr).with_context(|| format!("{key}: cannot listen on {addr}"))?;
+    let bound = first.local_addr()?;
+    let mut sockets = vec![first];
+    if let Some(twin) = tracker::net::ipv6_twin(addr, bound) {
+        match bind(twin) {
+            Ok(socket) => sockets.push(socket),
+            Err(e) => tracing::warn!(%twin, error = %e, "{key}: no IPv6 listener"),
+        }
+    }
+    Ok(sockets)
+}
+
+/// Sockets that can say where they are bound.
+trait LocalAddr {
+    fn local_addr(&self) -> std::io::Result<SocketAddr>;
+}
+
+impl LocalAddr for std::net::UdpSocket {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        std::net::UdpSocket::local_addr(self)
+    }
+}
+
+impl LocalAddr for std::net::TcpListener {
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        std::net::TcpListener::local_addr(self)
+    }
+}
+
+async fn serve_http(
+    listener: std::net::TcpListener,
+    router: axum::Router,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await?;
+    Ok(())
+}
+
+impl Running {
+    /// The first UDP tracker address (the configured one).
+    pub fn udp_addr(&self) -> SocketAddr {
+        self.udp_addrs[0]
+    }
+
+    pub fn udp_addrs(&self) -> &[SocketAddr] {
+        &self.udp_addrs
+    }
+
+    /// The first HTTP tracker address (the configured one).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addrs[0]
+    }
+
+    pub fn http_addrs(&self) -> &[SocketAddr] {
+        &self.http_addrs
+    }
+
+    pub fn portal_addr(&self) -> SocketAddr {
+        self.portal_addr
+    }
+
+    pub fn tracker(&self) -> &Arc<Tracker> {
+        &self.tracker
+    }
+
+    /// A handle that stops the servers when triggered (signal handlers).
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Runs until shutdown is triggered (or a server fails), then stops
+    /// every server, waits for the UDP workers, and writes the last
+    /// completed counts.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        let mut result = Ok(());
+        tokio::select! {
+            () = self.shutdown.wait() => {}
+            Some(joined) = self.servers.join_next() => {
+                result = flatten(joined).context("a server stopped unexpectedly");
+            }
+        }
+        self.shutdown.trigger();
+        while let Some(joined) = self.servers.join_next().await {
+            if let Err(e) = flatten(joined) {
+                tracing::error!(error = %e, "server failed while stopping");
+            }
+        }
+        let workers = std::mem::take(&mut self.udp_workers);
+        tokio::task::spawn_blocking(move || {
+            for worker in workers {
+                let _ = worker.join();
+            }
+        })
+        .await?;
+        self.flusher.await?;
+        tracing::info!("stopped");
+        result
+    }
+
+    /// Triggers shutdown and waits for it to complete.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.trigger();
+        self.wait().await
+    }
+}
+
+fn flatten(
+    joined: Result<anyhow::Result<()>, tokio::task::JoinError>,
+) -> anyhow::Result<()> {
+    joined.map_err(anyhow::Error::from).and_then(|r| r)
+}

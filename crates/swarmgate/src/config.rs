@@ -1,0 +1,216 @@
+//! Configuration: documented data with defaults that run.
+//!
+//! Sources, later ones winning: built-in defaults, the TOML file given with
+//! `--config`, then environment variables `SWARMGATE_<SECTION>__<KEY>`
+//! (e.g. `SWARMGATE_TRACKER__UDP_BIND=127.0.0.1:7000`). Unknown keys and
+//! bad values stop the start with a message that names the key.
+//!
+//! The doc comment on every field is the operator's documentation: it is
+//! rendered into `swarmgate config example` (see [`crate::example`]).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Prefix of the environment variables that set configuration keys.
+pub const ENV_PREFIX: &str = "SWARMGATE_";
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub tracker: TrackerConfig,
+    pub portal: PortalConfig,
+    pub storage: StorageConfig,
+    pub log: LogConfig,
+}
+
+/// The BitTorrent tracker (UDP and HTTP).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// Address of the UDP tracker (BEP 15). `0.0.0.0:PORT` also listens on
+    /// `[::]:PORT` where the system has IPv6.
+    pub udp_bind: SocketAddr,
+    /// Address of the HTTP tracker (`/announce`, `/scrape`). `0.0.0.0:PORT`
+    /// also listens on `[::]:PORT` where the system has IPv6.
+    pub http_bind: SocketAddr,
+    /// Threads answering UDP requests; 0 means one per CPU core.
+    pub udp_workers: usize,
+    /// Seconds clients are asked to wait between announces.
+    pub announce_interval_secs: u32,
+    /// Seconds clients must wait at least between announces (HTTP
+    /// `min interval`).
+    pub min_announce_interval_secs: u32,
+    /// Seconds after its last announce that a peer is forgotten. Keep it
+    /// above `announce_interval_secs`, or idle peers vanish between
+    /// announces.
+    pub peer_ttl_secs: u32,
+    /// Peers handed out when a client does not say how many it wants.
+    pub default_numwant: usize,
+    /// Most peers handed out per announce, whatever the client asks (at
+    /// most 200).
+    pub max_numwant: usize,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        Self {
+            udp_bind: SocketAddr::from(([0, 0, 0, 0], 6969)),
+            http_bind: SocketAddr::from(([0, 0, 0, 0], 6969)),
+            udp_workers: 0,
+            announce_interval_secs: 1800,
+            min_announce_interval_secs: 900,
+            peer_ttl_secs: 2700,
+            default_numwant: 50,
+            max_numwant: 50,
+        }
+    }
+}
+
+/// The web portal (served by the same process).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// Address of the web portal. Today it answers `GET /healthz`.
+    pub bind: SocketAddr,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self { bind: SocketAddr::from(([0, 0, 0, 0], 8080)) }
+    }
+}
+
+/// Where and how swarmgate keeps its data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Directory for the embedded SQLite database; created if missing.
+    pub data_dir: PathBuf,
+    /// Seconds between writes of changed completed-download counts to the
+    /// database (they are also written at shutdown).
+    pub stats_flush_interval_secs: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { data_dir: PathBuf::from("./data"), stats_flush_interval_secs: 60 }
+    }
+}
+
+/// Log output. No log line ever carries an IP address, passkey or peer id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (human-readable) or `json` (one object per line).
+    pub format: LogFormat,
+    /// Filter in `tracing` syntax, e.g. `info` or `swarmgate=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A configuration that could not be loaded; the message names the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Defaults, then `file` if given, then `SWARMGATE_*` variables from
+    /// the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    fn load_from(file: Option<&Path>, env: Env) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Self::extract(figment.merge(env))
+    }
+
+    fn extract(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(describe_figment_error)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks that go beyond types.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let t = &self.tracker;
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("tracker.{key}: {why}")));
+        if t.max_numwant == 0 || t.max_numwant > 200 {
+            return fail("max_numwant", "must be between 1 and 200");
+        }
+        if t.default_numwant > t.max_numwant {
+            return fail("default_numwant", "must not exceed tracker.max_numwant");
+        }
+        if t.announce_interval_secs == 0 {
+            return fail("announce_interval_secs", "must be at least 1");
+        }
+        if t.min_announce_interval_secs > t.announce_interval_secs {
+            return fail(
+                "min_announce_interval_secs",
+                "must not exceed tracker.announce_interval_secs",
+            );
+        }
+        if t.peer_ttl_secs <= t.announce_interval_secs {
+            return fail("peer_ttl_secs", "must exceed tracker.announce_interval_secs");
+        }
+        if self.storage.stats_flush_interval_secs == 0 {
+            return Err(ConfigError(
+                "storage.stats_flush_interval_secs: must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn describe_figment_error(error: figment::Error) -> ConfigError {
+    let messages: Vec<String> = error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            if key.is_empty() {
+                format!("{}{source}", e.kind)
+            } else {
+                format!("{key}: {}{source}", e.kind)
+            }
+        })
+        .collect();
+    ConfigError(format!("invalid configuration: {}", messages.join("; ")))
+}

@@ -1,0 +1,89 @@
+//! Background jobs: peer expiry and persisting completed counts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use swarm::Swarm;
+use tokio::task::JoinSet;
+use tracker::{Shutdown, Tracker};
+use tracker_proto::InfoHash;
+
+/// How often expired peers are swept. Expiry is by age, so sweeping more
+/// often than the TTL only bounds how long a dead peer lingers.
+fn expiry_period(peer_ttl_secs: u32) -> Duration {
+    Duration::from_secs(u64::from(peer_ttl_secs / 10).clamp(1, 60))
+}
+
+pub fn spawn_expiry(
+    tracker: Arc<Tracker>,
+    peer_ttl_secs: u32,
+    shutdown: Shutdown,
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+) {
+    let period = expiry_period(peer_ttl_secs);
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.wait() => return Ok(()),
+                _ = tick.tick() => {
+                    let removed = tracker.swarm().expire(tracker.now());
+                    if removed > 0 {
+                        tracing::debug!(removed, "expired peers");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Writes changed completed counts every `interval_secs` and once more at
+/// shutdown. A failed write (disk full, database locked) keeps the counts
+/// pending for the next attempt instead of losing them; the tracker keeps
+/// serving meanwhile.
+pub fn spawn_flusher(
+    swarm: Arc<Swarm>,
+    store: Store,
+    interval_secs: u64,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut pending: HashMap<InfoHash, u64> = HashMap::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            let stopping = tokio::select! {
+                () = shutdown.wait() => true,
+                _ = tick.tick() => false,
+            };
+            flush(&swarm, &store, &mut pending).await;
+            if stopping {
+                store.close().await;
+                return;
+            }
+        }
+    })
+}
+
+async fn flush(swarm: &Swarm, store: &Store, pending: &mut HashMap<InfoHash, u64>) {
+    for (hash, count) in swarm.take_dirty_completed() {
+        let slot = pending.entry(hash).or_default();
+        *slot = (*slot).max(count);
+    }
+    if pending.is_empty() {
+        return;
+    }
+    let batch: Vec<(InfoHash, u64)> = pending.iter().map(|(h, c)| (*h, *c)).collect();
+    match store.save_completed(&batch).await {
+        Ok(()) => {
+            tracing::debug!(torrents = batch.len(), "saved completed counts");
+            pending.clear();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, torrents = batch.len(), "saving completed counts failed; will retry");
+        }
+    }
+}

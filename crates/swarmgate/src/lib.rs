@@ -1,0 +1,21 @@
+//! swarmgate: the binary's library half.
+//!
+//! - [`config`]: the configuration, its sources and validation.
+//! - [`example`]: the generated, commented example configuration.
+//! - [`app`]: start-up, the running servers, and orderly shutdown.
+//! - [`jobs`]: background jobs (peer expiry, persisting counts).
+//! - [`portal`]: the web listener (health check for now).
+//! - [`logging`]: text or JSON logs.
+//!
+//! `main.rs` only parses the command line and calls into here, so tests
+//! start the same servers in-process on port 0.
+
+pub mod app;
+pub mod config;
+pub mod example;
+pub mod jobs;
+pub mod logging;
+pub mod portal;
+
+pub use app::{Running, start, start_with_clock};
+pub use config::Config;

@@ -1,0 +1,84 @@
+//! Configuration: defaults, TOML, environment variables, validation and
+//! the generated example.
+
+use figment::Jail;
+use std::path::Path;
+use swarmgate::config::{Config, LogFormat};
+
+#[test]
+fn the_defaults_are_valid_and_round_trip_through_toml() {
+    let config = Config::default();
+    config.validate().unwrap();
+    let text = toml::to_string(&config).unwrap();
+    let back: Config = toml::from_str(&text).unwrap();
+    assert_eq!(back, config);
+}
+
+#[test]
+fn the_checked_in_example_matches_the_generated_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../swarmgate.example.toml");
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = swarmgate::example::example_toml();
+    assert!(
+        checked_in == generated,
+        "swarmgate.example.toml is stale: run `cargo run -p swarmgate -- config example > swarmgate.example.toml`"
+    );
+    let parsed: Config = toml::from_str(&generated).unwrap();
+    assert_eq!(parsed, Config::default(), "the example holds exactly the defaults");
+}
+
+#[test]
+fn environment_variables_override_the_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "swarmgate.toml",
+            "[tracker]\nudp_bind = \"127.0.0.1:7000\"\nmax_numwant = 80\n",
+        )?;
+        jail.set_env("SWARMGATE_TRACKER__HTTP_BIND", "127.0.0.1:7001");
+        jail.set_env("SWARMGATE_TRACKER__MAX_NUMWANT", "120");
+        jail.set_env("SWARMGATE_STORAGE__DATA_DIR", "/tmp/sg-data");
+        jail.set_env("SWARMGATE_LOG__FORMAT", "json");
+        let config = Config::load(Some(Path::new("swarmgate.toml"))).unwrap();
+        assert_eq!(config.tracker.udp_bind.to_string(), "127.0.0.1:7000");
+        assert_eq!(config.tracker.http_bind.to_string(), "127.0.0.1:7001");
+        assert_eq!(config.tracker.max_numwant, 120);
+        assert_eq!(config.storage.data_dir, Path::new("/tmp/sg-data"));
+        assert_eq!(config.log.format, LogFormat::Json);
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_key_is_rejected_with_its_name() {
+    Jail::expect_with(|jail| {
+        jail.create_file("a.toml", "[tracker]\nudp_bnd = \"127.0.0.1:7000\"\n")?;
+        let err = Config::load(Some(Path::new("a.toml"))).unwrap_err().to_string();
+        assert!(err.contains("udp_bnd"), "{err}");
+        jail.set_env("SWARMGATE_TRAKER__UDP_BIND", "127.0.0.1:1");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("traker"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_value_is_rejected_with_its_key() {
+    Jail::expect_with(|jail| {
+        jail.set_env("SWARMGATE_TRACKER__UDP_BIND", "not-an-address");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("tracker.udp_bind"), "{err}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("SWARMGATE_TRACKER__MAX_NUMWANT", "500");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("tracker.max_numwant"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_missing_config_file_is_an_error_not_the_defaults() {
+    let err = Config::load(Some(Path::new("/nonexistent/swarmgate.toml"))).unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}

@@ -1,0 +1,127 @@
+//! The HTTP tracker: `GET /announce` (BEP 3, 7, 23) and `GET /scrape`
+//! (BEP 48).
+//!
+//! Every refusal is a `200 OK` whose bencoded body holds only a
+//! `failure reason`: that is what clients read and show to their users; an
+//! HTTP error status would be shown as an opaque network error instead.
+
+use crate::service::{AnnounceInput, Tracker};
+use crate::stats::bump;
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::cell::RefCell;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use swarm::PeerOut;
+use tracker_proto::http::{
+    self as wire, AnnounceResponse, HttpRequestError, PeerFormat, ResponsePeer, ScrapeFile,
+};
+
+/// The tracker routes. Serve with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the client
+/// address is the socket's peer address, never a header.
+pub fn router(tracker: Arc<Tracker>) -> Router {
+    Router::new()
+        .route("/announce", get(announce))
+        .route("/scrape", get(scrape))
+        .with_state(tracker)
+}
+
+thread_local! {
+    /// Peer list reused across requests on a runtime thread.
+    static PEERS: RefCell<Vec<PeerOut>> = const { RefCell::new(Vec::new()) };
+}
+
+async fn announce(
+    State(tracker): State<Arc<Tracker>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
+) -> Response {
+    let stats = &tracker.stats().http;
+    bump(&stats.announces);
+    let request = match wire::parse_announce(query_bytes(&uri)) {
+        Ok(request) => request,
+        Err(e) => return failure(&tracker, &e),
+    };
+    let input = AnnounceInput {
+        info_hash: request.info_hash,
+        peer_id: request.peer_id,
+        port: request.port,
+        event: request.event,
+        left: request.left,
+        numwant: request.numwant,
+    };
+    let client_ip: IpAddr = client.ip().to_canonical();
+    let settings = tracker.settings();
+    let format = if request.compact {
+        PeerFormat::Compact
+    } else {
+        PeerFormat::Dictionary { no_peer_id: request.no_peer_id }
+    };
+    let mut body = Vec::with_capacity(512);
+    PEERS.with_borrow_mut(|peers| {
+        let counts = tracker.announce(client_ip, &input, peers);
+        let response_peers: Vec<ResponsePeer> = peers
+            .iter()
+            .map(|p| ResponsePeer { peer_id: p.peer_id, ip: p.addr.ip(), port: p.addr.port() })
+            .collect();
+        let response = AnnounceResponse {
+            interval: settings.announce_interval,
+            min_interval: settings.min_announce_interval,
+            complete: counts.seeders,
+            incomplete: counts.leechers,
+            downloaded: counts.completed,
+            peers: &response_peers,
+        };
+        wire::write_announce_response(&mut body, &response, format);
+    });
+    bencoded(body)
+}
+
+async fn scrape(State(tracker): State<Arc<Tracker>>, uri: Uri) -> Response {
+    bump(&tracker.stats().http.scrapes);
+    let hashes = match wire::parse_scrape(query_bytes(&uri)) {
+        Ok(hashes) => hashes,
+        Err(e) => return failure(&tracker, &e),
+    };
+    // Unknown hashes are answered with zero counts rather than left out:
+    // a client asking about a torrent nobody announced yet learns exactly
+    // that.
+    let files: Vec<ScrapeFile> = hashes
+        .iter()
+        .map(|hash| {
+            let counts = tracker.scrape(hash);
+            ScrapeFile {
+                info_hash: *hash,
+                complete: counts.seeders,
+                incomplete: counts.leechers,
+                downloaded: counts.completed,
+            }
+        })
+        .collect();
+    let mut body = Vec::with_capacity(16 + files.len() * 80);
+    wire::write_scrape_response(&mut body, &files);
+    bencoded(body)
+}
+
+fn query_bytes(uri: &Uri) -> &[u8] {
+    uri.query().unwrap_or("").as_bytes()
+}
+
+fn failure(tracker: &Tracker, error: &HttpRequestError) -> Response {
+    bump(&tracker.stats().http.errors);
+    let mut body = Vec::with_capacity(64);
+    wire::write_failure(&mut body, &error.to_string());
+    bencoded(body)
+}
+
+fn bencoded(body: Vec<u8>) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=binary"))],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,206 @@
+//! The UDP tracker server (BEP 15).
+//!
+//! Worker threads share one socket and block in `recv_from`. Each owns its
+//! receive buffer, reply buffer and peer list, so a request costs two
+//! syscalls and no allocation once the buffers have grown. A read timeout
+//! lets workers notice shutdown without a wake-up datagram.
+//!
+//! Connection ids are stateless (see `tracker_proto::udp::connection_id`):
+//! a flood of connect packets costs CPU, never memory.
+
+use crate::service::{AnnounceInput, Tracker};
+use crate::shutdown::Shutdown;
+use crate::stats::bump;
+use std::io;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use swarm::PeerOut;
+use tracker_proto::udp::{
+    AnnounceRequest, AnnounceResponse, Request, RequestParseError, Response, ScrapeRequest,
+    ScrapeStats, TransactionId,
+};
+
+/// How often an idle worker checks for shutdown.
+const SHUTDOWN_POLL: Duration = Duration::from_millis(200);
+
+/// Largest datagram read. An announce with BEP 41 URL data is about 360
+/// bytes; a full scrape 1,496. Anything longer is truncated and then fails
+/// to parse or is read up to what fits.
+const RECV_BUFFER: usize = 2048;
+
+/// Starts `workers` threads serving `socket` until `shutdown` triggers.
+pub fn spawn(
+    socket: UdpSocket,
+    tracker: Arc<Tracker>,
+    workers: usize,
+    shutdown: Shutdown,
+) -> io::Result<Vec<JoinHandle<()>>> {
+    socket.set_read_timeout(Some(SHUTDOWN_POLL))?;
+    (0..workers.max(1))
+        .map(|i| {
+            let socket = socket.try_clone()?;
+            let tracker = Arc::clone(&tracker);
+            let shutdown = shutdown.clone();
+            std::thread::Builder::new()
+                .name(format!("udp-worker-{i}"))
+                .spawn(move || Worker::new(tracker).run(&socket, &shutdown))
+        })
+        .collect()
+}
+
+struct Worker {
+    tracker: Arc<Tracker>,
+    reply: Vec<u8>,
+    peers: Vec<PeerOut>,
+}
+
+impl Worker {
+    fn new(tracker: Arc<Tracker>) -> Self {
+        Self { tracker, reply: Vec::with_capacity(RECV_BUFFER), peers: Vec::with_capacity(200) }
+    }
+
+    fn run(mut self, socket: &UdpSocket, shutdown: &Shutdown) {
+        let mut buf = [0u8; RECV_BUFFER];
+        while !shutdown.is_triggered() {
+            let (len, src) = match socket.recv_from(&mut buf) {
+                Ok(received) => received,
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    continue;
+                }
+                // ICMP errors from earlier sends surface here on some
+                // systems; they concern one client, not the socket.
+                Err(e) => {
+                    tracing::debug!(error = %e, "udp receive failed");
+                    continue;
+                }
+            };
+            self.reply.clear();
+            if self.handle(&buf[..len], src)
+                && socket.send_to(&self.reply, src).is_err()
+            {
+                bump(&self.tracker.stats().udp.send_failures);
+            }
+        }
+    }
+
+    /// Writes the reply for one datagram into `self.reply`; false when
+    /// the datagram gets no reply.
+    fn handle(&mut self, datagram: &[u8], src: SocketAddr) -> bool {
+        let stats = &self.tracker.stats().udp;
+        let ip = src.ip().to_canonical();
+        let response = match Request::parse(datagram) {
+            Ok(Request::Connect(req)) => {
+                bump(&stats.connects);
+                let id = self.tracker.connection_ids().issue(ip, unix_now(&self.tracker));
+                Response::Connect { transaction_id: req.transaction_id, connection_id: id }
+            }
+            Ok(Request::Announce(req)) => {
+                bump(&stats.announces);
+                if !self.connection_is_valid(req.connection_id, ip) {
+                    return self.error(req.transaction_id, STALE_CONNECTION);
+                }
+                self.announce(&req, ip)
+            }
+            Ok(Request::Scrape(req)) => {
+                bump(&stats.scrapes);
+                if !self.connection_is_valid(req.connection_id, ip) {
+                    return self.error(req.transaction_id, STALE_CONNECTION);
+                }
+                self.scrape(&req)
+            }
+            Err(RequestParseError::Reply { transaction_id, message }) => {
+                return self.error(transaction_id, message);
+            }
+            Err(RequestParseError::Drop) => {
+                bump(&stats.dropped);
+                return false;
+            }
+        };
+        response.write_to(&mut self.reply);
+        true
+    }
+
+    fn connection_is_valid(&self, id: tracker_proto::udp::ConnectionId, ip: IpAddr) -> bool {
+        self.tracker.connection_ids().validate(id, ip, unix_now(&self.tracker))
+    }
+
+    fn error(&mut self, transaction_id: TransactionId, message: &str) -> bool {
+        bump(&self.tracker.stats().udp.errors);
+        Response::Error { transaction_id, message: message.to_owned() }.write_to(&mut self.reply);
+        true
+    }
+
+    fn announce(&mut self, req: &AnnounceRequest, ip: IpAddr) -> Response {
+        let input = AnnounceInput {
+            info_hash: req.info_hash,
+            peer_id: req.peer_id,
+            port: req.port,
+            event: req.event,
+            left: req.left,
+            numwant: req.num_want,
+        };
+        let counts = self.tracker.announce(ip, &input, &mut self.peers);
+        let interval = self.tracker.settings().announce_interval;
+        let (seeders, leechers) = (counts.seeders, counts.leechers);
+        let transaction_id = req.transaction_id;
+        // The swarm only hands out peers of the requester's family.
+        match ip {
+            IpAddr::V4(_) => Response::AnnounceV4(AnnounceResponse {
+                transaction_id,
+                interval,
+                leechers,
+                seeders,
+                peers: self.peers.iter().filter_map(|p| as_v4(p.addr)).collect(),
+            }),
+            IpAddr::V6(_) => Response::AnnounceV6(AnnounceResponse {
+                transaction_id,
+                interval,
+                leechers,
+                seeders,
+                peers: self.peers.iter().filter_map(|p| as_v6(p.addr)).collect(),
+            }),
+        }
+    }
+
+    fn scrape(&self, req: &ScrapeRequest) -> Response {
+        let stats = req
+            .info_hashes
+            .iter()
+            .map(|hash| {
+                let counts = self.tracker.scrape(hash);
+                ScrapeStats {
+                    seeders: counts.seeders,
+                    completed: u32::try_from(counts.completed).unwrap_or(u32::MAX),
+                    leechers: counts.leechers,
+                }
+            })
+            .collect();
+        Response::Scrape { transaction_id: req.transaction_id, stats }
+    }
+}
+
+/// The reply to an announce or scrape whose connection id is too old,
+/// forged, or was issued to another address. Clients reconnect on it.
+const STALE_CONNECTION: &str = "connection id expired or invalid; reconnect";
+
+/// Seconds for connection ids, from the tracker's injected clock so tests
+/// can age an id without sleeping.
+fn unix_now(tracker: &Tracker) -> u64 {
+    u64::from(tracker.now().0)
+}
+
+fn as_v4(addr: SocketAddr) -> Option<SocketAddrV4> {
+    match addr {
+        SocketAddr::V4(a) => Some(a),
+        SocketAddr::V6(_) => None,
+    }
+}
+
+fn as_v6(addr: SocketAddr) -> Option<SocketAddrV6> {
+    match addr {
+        SocketAddr::V6(a) => Some(a),
+        SocketAddr::V4(_) => None,
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every check swarmgate has: formatting, lints, unit, integration and
+# end-to-end tests with real BitTorrent clients, and the fuzz targets.
+# Installs what it needs from Debian when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_packages=()
+/usr/bin/python3 -c 'import libtorrent' 2>/dev/null || need_packages+=(python3-libtorrent)
+command -v aria2c >/dev/null || need_packages+=(aria2)
+command -v transmission-cli >/dev/null || need_packages+=(transmission-cli)
+if [ ${#need_packages[@]} -gt 0 ]; then
+    echo "== installing ${need_packages[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --locked --no-fail-fast
+
+if [ -x scripts/fuzz.sh ]; then
+    echo "== fuzz targets"
+    scripts/fuzz.sh
+fi
