@@ -22,7 +22,9 @@ pub struct SystemClock {
 
 impl SystemClock {
     pub fn new() -> Self {
-        Self { start: Instant::now() }
+        Self {
+            start: Instant::now(),
+        }
     }
 }
 
@@ -46,7 +48,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Secs) -> Self {
-        Self { now: Arc::new(AtomicU32::new(start.0)) }
+        Self {
+            now: Arc::new(AtomicU32::new(start.0)),
+        }
     }
 
     pub fn advance(&self, secs: u32) {

@@ -1,0 +1,234 @@
+//! One shard: the torrents whose info-hash maps to it, their completed
+//! counts, running totals and the shard's random source. Always used
+//! behind the shard's mutex, so nothing here synchronises.
+
+use crate::clock::Secs;
+use crate::keyed_hasher::KeyedHasher;
+use crate::peer::CompactAddr;
+use crate::peer_map::Removed;
+use crate::torrent::Torrent;
+use crate::{Announce, PeerOut, SwarmCounts};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::SocketAddr;
+use tracker_proto::{AnnounceEvent, InfoHash};
+
+pub(crate) struct Shard {
+    /// Only torrents with peers: an emptied torrent is removed at once.
+    torrents: HashMap<InfoHash, Torrent, KeyedHasher>,
+    /// Apart from `torrents` so that counts outlive the swarm; never
+    /// removed, a download stays counted.
+    completed: HashMap<InfoHash, Completed, KeyedHasher>,
+    /// Info-hashes whose `Completed::dirty` is set, each once.
+    dirty: Vec<InfoHash>,
+    /// Sums over `torrents`, kept in step so `totals` need not walk them.
+    seeders: usize,
+    leechers: usize,
+    /// Picks where selection starts. A per-shard SmallRng is a few
+    /// nanoseconds, needs no thread-local and is already behind the lock;
+    /// seeded from the OS so clients cannot predict which peers they get.
+    rng: SmallRng,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Completed {
+    count: u64,
+    /// Changed since the last `take_dirty_completed`.
+    dirty: bool,
+}
+
+/// A shard's share of [`crate::SwarmTotals`].
+pub(crate) struct ShardTotals {
+    pub(crate) torrents: usize,
+    pub(crate) seeders: usize,
+    pub(crate) leechers: usize,
+}
+
+impl Shard {
+    pub(crate) fn new() -> Self {
+        Self {
+            torrents: HashMap::default(),
+            completed: HashMap::default(),
+            dirty: Vec::new(),
+            seeders: 0,
+            leechers: 0,
+            rng: SmallRng::from_os_rng(),
+        }
+    }
+
+    /// See [`crate::Swarm::announce`]; `numwant` is already capped and
+    /// `out` already cleared.
+    pub(crate) fn announce(
+        &mut self,
+        req: &Announce,
+        now: Secs,
+        numwant: usize,
+        out: &mut Vec<PeerOut>,
+    ) -> SwarmCounts {
+        if req.event == AnnounceEvent::Stopped {
+            return self.stop(req);
+        }
+        let seeder = req.left == 0;
+        let torrent = self.torrents.entry(req.info_hash).or_default();
+        let previous = torrent.announce(req, now, numwant, &mut self.rng, out);
+        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
+        match (previous, seeder) {
+            (None, true) => self.seeders += 1,
+            (None, false) => self.leechers += 1,
+            (Some(false), true) => {
+                self.leechers -= 1;
+                self.seeders += 1;
+            }
+            (Some(true), false) => {
+                self.seeders -= 1;
+                self.leechers += 1;
+            }
+            (Some(_), _) => {}
+        }
+        // A download is counted when a peer finishes it: `completed` with
+        // nothing left, from a peer not already known as a seeder. Clients
+        // repeat the event (a restart, a lost reply), and a `completed`
+        // with bytes still left would let a leecher be counted again and
+        // again, so neither counts.
+        let finished = req.event == AnnounceEvent::Completed && seeder && previous != Some(true);
+        let completed = if finished {
+            self.count_completed(req.info_hash)
+        } else {
+            self.completed_count(&req.info_hash)
+        };
+        counts(seeders, leechers, completed)
+    }
+
+    fn stop(&mut self, req: &Announce) -> SwarmCounts {
+        let completed = self.completed_count(&req.info_hash);
+        let Entry::Occupied(mut entry) = self.torrents.entry(req.info_hash) else {
+            return counts(0, 0, completed);
+        };
+        let torrent = entry.get_mut();
+        match torrent.remove(&req.peer_id, CompactAddr::from(req.addr)) {
+            Some(true) => self.seeders -= 1,
+            Some(false) => self.leechers -= 1,
+            None => {}
+        }
+        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
+        if torrent.is_empty() {
+            entry.remove();
+        }
+        counts(seeders, leechers, completed)
+    }
+
+    pub(crate) fn scrape(&self, info_hash: &InfoHash) -> SwarmCounts {
+        let completed = self.completed_count(info_hash);
+        match self.torrents.get(info_hash) {
+            Some(t) => counts(t.seeders(), t.leechers(), completed),
+            None => counts(0, 0, completed),
+        }
+    }
+
+    /// Drops peers last seen at or before `deadline`.
+    pub(crate) fn expire(&mut self, deadline: Secs) -> usize {
+        self.retain_peers(|t| t.expire(deadline))
+    }
+
+    pub(crate) fn remove_peers_where(&mut self, matches: &impl Fn(&SocketAddr) -> bool) -> usize {
+        self.retain_peers(|t| t.remove_where(matches))
+    }
+
+    /// Runs `sweep` on every torrent, keeps the totals in step and drops
+    /// the torrents it empties. Returns how many peers it removed.
+    fn retain_peers(&mut self, mut sweep: impl FnMut(&mut Torrent) -> Removed) -> usize {
+        let mut removed = Removed::default();
+        self.torrents.retain(|_, torrent| {
+            removed += sweep(torrent);
+            !torrent.is_empty()
+        });
+        self.seeders -= removed.seeders;
+        self.leechers -= removed.leechers;
+        // After a flash crowd leaves, give back the emptied table.
+        let (len, capacity) = (self.torrents.len(), self.torrents.capacity());
+        if capacity > 1024 && len < capacity / 4 {
+            self.torrents.shrink_to(len * 2);
+        }
+        removed.total()
+    }
+
+    /// Forgets every peer, keeping the completed counts.
+    pub(crate) fn drop_peers(&mut self) {
+        self.torrents = HashMap::default();
+        self.seeders = 0;
+        self.leechers = 0;
+    }
+
+    pub(crate) fn totals(&self) -> ShardTotals {
+        ShardTotals {
+            torrents: self.torrents.len(),
+            seeders: self.seeders,
+            leechers: self.leechers,
+        }
+    }
+
+    fn completed_count(&self, info_hash: &InfoHash) -> u64 {
+        self.completed.get(info_hash).map_or(0, |c| c.count)
+    }
+
+    fn count_completed(&mut self, info_hash: InfoHash) -> u64 {
+        let completed = self.completed.entry(info_hash).or_default();
+        completed.count += 1;
+        if !completed.dirty {
+            completed.dirty = true;
+            self.dirty.push(info_hash);
+        }
+        completed.count
+    }
+
+    pub(crate) fn take_dirty_completed(&mut self, out: &mut Vec<(InfoHash, u64)>) {
+        for info_hash in self.dirty.drain(..) {
+            if let Some(completed) = self.completed.get_mut(&info_hash) {
+                completed.dirty = false;
+                out.push((info_hash, completed.count));
+            }
+        }
+    }
+
+    pub(crate) fn completed_snapshot(&self, out: &mut Vec<(InfoHash, u64)>) {
+        let nonzero = self.completed.iter().filter(|(_, c)| c.count > 0);
+        out.extend(nonzero.map(|(h, c)| (*h, c.count)));
+    }
+
+    /// Sets a persisted count, replacing the one held: meant for start-up,
+    /// before announces arrive. Leaves the dirty flag as it was.
+    pub(crate) fn load_completed(&mut self, info_hash: InfoHash, count: u64) {
+        match self.completed.entry(info_hash) {
+            Entry::Occupied(mut entry) => entry.get_mut().count = count,
+            Entry::Vacant(entry) => {
+                if count > 0 {
+                    entry.insert(Completed {
+                        count,
+                        dirty: false,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn counts(seeders: usize, leechers: usize, completed: u64) -> SwarmCounts {
+    let saturate = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    SwarmCounts {
+        seeders: saturate(seeders),
+        leechers: saturate(leechers),
+        completed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completed_slot_stays_the_size_the_crate_docs_promise() {
+        assert_eq!(std::mem::size_of::<(InfoHash, Completed)>(), 40);
+    }
+}

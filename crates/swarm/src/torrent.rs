@@ -1,0 +1,116 @@
+//! One torrent's swarm: its IPv4 and IPv6 peers, kept apart because a
+//! peer can only dial the family it announced from (BEP 7).
+
+use crate::clock::Secs;
+use crate::peer::{CompactAddr, CompactIp, Peer, PeerV4, PeerV6};
+use crate::peer_map::{PeerMap, Removed};
+use crate::{Announce, PeerOut};
+use rand::Rng;
+use std::net::SocketAddr;
+use tracker_proto::PeerId;
+
+/// A torrent with at least one peer. The shard drops it when it empties;
+/// its completed count lives on in the shard.
+#[derive(Default)]
+pub(crate) struct Torrent {
+    v4: PeerMap<[u8; 4]>,
+    v6: PeerMap<[u8; 16]>,
+}
+
+impl Torrent {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    pub(crate) fn seeders(&self) -> usize {
+        self.v4.seeders() + self.v6.seeders()
+    }
+
+    pub(crate) fn leechers(&self) -> usize {
+        self.v4.leechers() + self.v6.leechers()
+    }
+
+    /// Records the announcing peer and appends up to `numwant` peers of
+    /// its family to `out`. Returns whether its previous entry in that
+    /// family was a seeder (`None`: there was none).
+    pub(crate) fn announce(
+        &mut self,
+        req: &Announce,
+        now: Secs,
+        numwant: usize,
+        rng: &mut impl Rng,
+        out: &mut Vec<PeerOut>,
+    ) -> Option<bool> {
+        let seeder = req.left == 0;
+        match CompactAddr::from(req.addr) {
+            CompactAddr::V4(ip, port) => {
+                let peer = PeerV4 {
+                    ip,
+                    port,
+                    seeder,
+                    last_seen: now,
+                };
+                upsert_and_select(&mut self.v4, req.peer_id, peer, numwant, rng, out)
+            }
+            CompactAddr::V6(ip, port) => {
+                let peer = PeerV6 {
+                    ip,
+                    port,
+                    seeder,
+                    last_seen: now,
+                };
+                upsert_and_select(&mut self.v6, req.peer_id, peer, numwant, rng, out)
+            }
+        }
+    }
+
+    /// Removes `id` from the family of `addr`; returns whether it was a
+    /// seeder (`None`: it was not there).
+    pub(crate) fn remove(&mut self, id: &PeerId, addr: CompactAddr) -> Option<bool> {
+        match addr {
+            CompactAddr::V4(..) => self.v4.remove(id).map(|p| p.seeder),
+            CompactAddr::V6(..) => self.v6.remove(id).map(|p| p.seeder),
+        }
+    }
+
+    /// Drops peers last seen at or before `deadline`.
+    pub(crate) fn expire(&mut self, deadline: Secs) -> Removed {
+        let mut removed = self.v4.retain(|p| p.last_seen > deadline);
+        removed += self.v6.retain(|p| p.last_seen > deadline);
+        removed
+    }
+
+    /// Drops peers whose address `matches`.
+    pub(crate) fn remove_where(&mut self, matches: &impl Fn(&SocketAddr) -> bool) -> Removed {
+        let mut removed = self.v4.retain(|p| !matches(&p.addr()));
+        removed += self.v6.retain(|p| !matches(&p.addr()));
+        removed
+    }
+}
+
+fn upsert_and_select<I: CompactIp>(
+    map: &mut PeerMap<I>,
+    id: PeerId,
+    peer: Peer<I>,
+    numwant: usize,
+    rng: &mut impl Rng,
+    out: &mut Vec<PeerOut>,
+) -> Option<bool> {
+    let (index, previous) = map.upsert(id, peer);
+    // A seeder has nothing to gain from other seeders.
+    map.select(index, !peer.seeder, numwant, rng, out);
+    previous
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+    use tracker_proto::InfoHash;
+
+    #[test]
+    fn a_torrent_slot_stays_the_size_the_crate_docs_promise() {
+        assert_eq!(size_of::<PeerMap<[u8; 16]>>(), 64);
+        assert_eq!(size_of::<(InfoHash, Torrent)>(), 152);
+    }
+}

@@ -1,0 +1,249 @@
+//! The store against a naive reference: random announces, stops, expiries
+//! and removals over a few torrents and peers, compared after every step.
+
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use swarm::{Announce, PeerOut, Secs, Swarm, SwarmConfig, SwarmCounts, SwarmTotals};
+use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+
+const TORRENTS: u8 = 3;
+const PEERS: u8 = 6;
+const TTL: u32 = 100;
+const MAX_NUMWANT: usize = 4;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Announce {
+        torrent: u8,
+        peer: u8,
+        addr: Addr,
+        event: AnnounceEvent,
+        seeder: bool,
+        numwant: Option<usize>,
+    },
+    Advance(u32),
+    Expire,
+    /// Removes peers whose last address byte is odd.
+    RemoveOdd,
+    TakeDirty,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Addr {
+    V4(u8),
+    V6(u8),
+    /// `::ffff:192.0.2.n`, which the store must treat as IPv4.
+    Mapped(u8),
+}
+
+impl Addr {
+    fn socket(self) -> SocketAddr {
+        match self {
+            Addr::V4(n) => SocketAddr::from(([192, 0, 2, n], 6881)),
+            Addr::V6(n) => SocketAddr::from(([0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(n)], 6881)),
+            Addr::Mapped(n) => {
+                SocketAddr::from(([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0200 | u16::from(n)], 6881))
+            }
+        }
+    }
+
+    /// The address as the store hands it out.
+    fn canonical(self) -> SocketAddr {
+        match self {
+            Addr::Mapped(n) => Addr::V4(n).socket(),
+            other => other.socket(),
+        }
+    }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let addr = prop_oneof![
+        (0..4u8).prop_map(Addr::V4),
+        (0..4u8).prop_map(Addr::V6),
+        (0..4u8).prop_map(Addr::Mapped),
+    ];
+    let event = prop_oneof![
+        Just(AnnounceEvent::None),
+        Just(AnnounceEvent::Started),
+        Just(AnnounceEvent::Completed),
+        Just(AnnounceEvent::Stopped),
+    ];
+    prop_oneof![
+        8 => (0..TORRENTS, 0..PEERS, addr, event, any::<bool>(), proptest::option::of(0..8usize))
+            .prop_map(|(torrent, peer, addr, event, seeder, numwant)| Op::Announce {
+                torrent, peer, addr, event, seeder, numwant,
+            }),
+        2 => (1..80u32).prop_map(Op::Advance),
+        1 => Just(Op::Expire),
+        1 => Just(Op::RemoveOdd),
+        1 => Just(Op::TakeDirty),
+    ]
+}
+
+#[derive(Clone, Copy)]
+struct ModelPeer {
+    addr: SocketAddr,
+    seeder: bool,
+    last_seen: u32,
+}
+
+/// Peers keyed by (torrent, is IPv4, peer id), the way the store keys them.
+#[derive(Default)]
+struct Model {
+    peers: HashMap<(u8, bool, u8), ModelPeer>,
+    completed: HashMap<u8, u64>,
+    dirty: HashSet<u8>,
+}
+
+impl Model {
+    fn counts(&self, torrent: u8) -> SwarmCounts {
+        let peers = self.peers.iter().filter(|((t, ..), _)| *t == torrent);
+        let (seeders, leechers) =
+            peers.fold(
+                (0, 0),
+                |(s, l), (_, p)| {
+                    if p.seeder { (s + 1, l) } else { (s, l + 1) }
+                },
+            );
+        let completed = self.completed.get(&torrent).copied().unwrap_or(0);
+        SwarmCounts {
+            seeders,
+            leechers,
+            completed,
+        }
+    }
+
+    fn totals(&self) -> SwarmTotals {
+        let torrents: HashSet<u8> = self.peers.keys().map(|(t, ..)| *t).collect();
+        let seeders = self.peers.values().filter(|p| p.seeder).count();
+        SwarmTotals {
+            torrents: torrents.len(),
+            seeders,
+            leechers: self.peers.len() - seeders,
+        }
+    }
+}
+
+fn hash(n: u8) -> InfoHash {
+    // Vary the leading bytes so the torrents land in different shards.
+    let mut bytes = [n; 20];
+    bytes[0] = n.wrapping_mul(37);
+    InfoHash(bytes)
+}
+
+fn odd(addr: &SocketAddr) -> bool {
+    let last = match addr.ip() {
+        IpAddr::V4(ip) => ip.octets()[3],
+        IpAddr::V6(ip) => ip.octets()[15],
+    };
+    last % 2 == 1
+}
+
+fn check_peers(
+    model: &Model,
+    torrent: u8,
+    requester: u8,
+    addr: Addr,
+    seeder: bool,
+    numwant: usize,
+    out: &[PeerOut],
+) -> Result<(), TestCaseError> {
+    let ipv4 = addr.canonical().is_ipv4();
+    let eligible = model.peers.iter().filter(|((t, family, id), p)| {
+        *t == torrent && *family == ipv4 && *id != requester && !(seeder && p.seeder)
+    });
+    prop_assert_eq!(out.len(), numwant.min(eligible.count()));
+    let mut seen = HashSet::new();
+    for peer in out {
+        let id = peer.peer_id.0[0];
+        prop_assert!(seen.insert(id), "peer handed out twice");
+        prop_assert!(id != requester, "requester handed back to itself");
+        prop_assert_eq!(peer.addr.is_ipv4(), ipv4, "wrong address family");
+        let stored = model.peers.get(&(torrent, ipv4, id));
+        prop_assert!(
+            stored.is_some_and(|p| p.addr == peer.addr),
+            "not a stored peer"
+        );
+        prop_assert!(
+            !(seeder && stored.is_some_and(|p| p.seeder)),
+            "seeder handed a seeder"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_store_agrees_with_a_naive_model(ops in proptest::collection::vec(op(), 1..120)) {
+        let swarm = Swarm::new(SwarmConfig {
+            peer_ttl_secs: TTL,
+            default_numwant: 3,
+            max_numwant: MAX_NUMWANT,
+            shards: 2,
+        });
+        let mut model = Model::default();
+        let mut now = 0u32;
+        let mut out = Vec::new();
+
+        for op in ops {
+            match op {
+                Op::Announce { torrent, peer, addr, event, seeder, numwant } => {
+                    let req = Announce {
+                        info_hash: hash(torrent),
+                        peer_id: PeerId([peer; 20]),
+                        addr: addr.socket(),
+                        event,
+                        left: if seeder { 0 } else { 512 },
+                        numwant,
+                    };
+                    let counts = swarm.announce(&req, Secs(now), &mut out);
+                    let key = (torrent, addr.canonical().is_ipv4(), peer);
+                    if event == AnnounceEvent::Stopped {
+                        model.peers.remove(&key);
+                        prop_assert!(out.is_empty());
+                    } else {
+                        let fresh = ModelPeer { addr: addr.canonical(), seeder, last_seen: now };
+                        let previous = model.peers.insert(key, fresh);
+                        if event == AnnounceEvent::Completed && seeder && !previous.is_some_and(|p| p.seeder) {
+                            *model.completed.entry(torrent).or_default() += 1;
+                            model.dirty.insert(torrent);
+                        }
+                        let want = numwant.unwrap_or(3).min(MAX_NUMWANT);
+                        check_peers(&model, torrent, peer, addr, seeder, want, &out)?;
+                    }
+                    prop_assert_eq!(counts, model.counts(torrent));
+                }
+                Op::Advance(secs) => now += secs,
+                Op::Expire => {
+                    let before = model.peers.len();
+                    model.peers.retain(|_, p| now.saturating_sub(p.last_seen) < TTL);
+                    prop_assert_eq!(swarm.expire(Secs(now)), before - model.peers.len());
+                }
+                Op::RemoveOdd => {
+                    let before = model.peers.len();
+                    model.peers.retain(|_, p| !odd(&p.addr));
+                    prop_assert_eq!(swarm.remove_peers_where(odd), before - model.peers.len());
+                }
+                Op::TakeDirty => {
+                    let mut got = swarm.take_dirty_completed();
+                    got.sort_unstable();
+                    let mut want: Vec<_> = model.dirty.drain().map(|t| (hash(t), model.completed[&t])).collect();
+                    want.sort_unstable();
+                    prop_assert_eq!(got, want);
+                }
+            }
+            for torrent in 0..TORRENTS {
+                prop_assert_eq!(swarm.scrape(&hash(torrent)), model.counts(torrent));
+            }
+            prop_assert_eq!(swarm.totals(), model.totals());
+        }
+        let mut snapshot = swarm.completed_snapshot();
+        snapshot.sort_unstable();
+        let mut want: Vec<_> = model.completed.iter().map(|(t, c)| (hash(*t), *c)).collect();
+        want.sort_unstable();
+        prop_assert_eq!(snapshot, want);
+    }
+}
