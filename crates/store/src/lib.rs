@@ -23,7 +23,10 @@ const UPSERT_CHUNK: usize = 500;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the database: {0}")]
     Open(#[source] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -44,8 +47,10 @@ impl Store {
     /// Opens (creating if needed) the SQLite database in `data_dir` and
     /// runs pending migrations.
     pub async fn open_in_dir(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StoreError::DataDir { path: data_dir.to_owned(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(StoreError::Open)?
             .filename(data_dir.join(SQLITE_FILE))
@@ -66,7 +71,9 @@ impl Store {
 
     /// Runs every embedded migration not yet applied.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -174,6 +181,9 @@ mod tests {
         let file = dir.path().join("not-a-dir");
         std::fs::write(&file, b"x").unwrap();
         let err = Store::open_in_dir(&file.join("data")).await.unwrap_err();
-        assert!(err.to_string().contains("cannot create the data directory"), "{err}");
+        assert!(
+            err.to_string().contains("cannot create the data directory"),
+            "{err}"
+        );
     }
 }

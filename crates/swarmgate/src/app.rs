@@ -46,7 +46,10 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         max_numwant: t.max_numwant,
         ..SwarmConfig::default()
     }));
-    let completed = store.load_completed().await.context("loading completed counts")?;
+    let completed = store
+        .load_completed()
+        .await
+        .context("loading completed counts")?;
     tracing::info!(torrents = completed.len(), "loaded completed counts");
     swarm.load_completed(completed);
 
@@ -54,8 +57,12 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         announce_interval: t.announce_interval_secs,
         min_announce_interval: t.min_announce_interval_secs,
     };
-    let tracker =
-        Arc::new(Tracker::new(swarm, clock, settings, Tracker::random_connection_key()));
+    let tracker = Arc::new(Tracker::new(
+        swarm,
+        clock,
+        settings,
+        Tracker::random_connection_key(),
+    ));
     let shutdown = Shutdown::new();
     let mut servers = JoinSet::new();
 
@@ -87,7 +94,12 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     let portal_addr = portal.local_addr()?;
     servers.spawn(serve_http(portal, portal::router(), shutdown.clone()));
 
-    jobs::spawn_expiry(Arc::clone(&tracker), t.peer_ttl_secs, shutdown.clone(), &mut servers);
+    jobs::spawn_expiry(
+        Arc::clone(&tracker),
+        t.peer_ttl_secs,
+        shutdown.clone(),
+        &mut servers,
+    );
     let flusher = jobs::spawn_flusher(
         Arc::clone(tracker.swarm()),
         store,
@@ -159,9 +171,12 @@ async fn serve_http(
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.wait().await })
+    .await?;
     Ok(())
 }
 
@@ -233,8 +248,6 @@ impl Running {
     }
 }
 
-fn flatten(
-    joined: Result<anyhow::Result<()>, tokio::task::JoinError>,
-) -> anyhow::Result<()> {
+fn flatten(joined: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
     joined.map_err(anyhow::Error::from).and_then(|r| r)
 }

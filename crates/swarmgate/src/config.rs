@@ -81,7 +81,9 @@ pub struct PortalConfig {
 
 impl Default for PortalConfig {
     fn default() -> Self {
-        Self { bind: SocketAddr::from(([0, 0, 0, 0], 8080)) }
+        Self {
+            bind: SocketAddr::from(([0, 0, 0, 0], 8080)),
+        }
     }
 }
 
@@ -98,7 +100,10 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { data_dir: PathBuf::from("./data"), stats_flush_interval_secs: 60 }
+        Self {
+            data_dir: PathBuf::from("./data"),
+            stats_flush_interval_secs: 60,
+        }
     }
 }
 
@@ -114,7 +119,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Text, level: "info".into() }
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
     }
 }
 
@@ -184,7 +192,10 @@ impl Config {
             );
         }
         if t.peer_ttl_secs <= t.announce_interval_secs {
-            return fail("peer_ttl_secs", "must exceed tracker.announce_interval_secs");
+            return fail(
+                "peer_ttl_secs",
+                "must exceed tracker.announce_interval_secs",
+            );
         }
         if self.storage.stats_flush_interval_secs == 0 {
             return Err(ConfigError(

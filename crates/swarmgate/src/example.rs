@@ -25,7 +25,10 @@ pub fn example_toml() -> String {
         out.push('\n');
         comment(&mut out, section_schema);
         let _ = writeln!(out, "[{section}]");
-        let fields = section_schema["properties"].as_object().into_iter().flatten();
+        let fields = section_schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten();
         for (key, field_schema) in fields {
             comment(&mut out, field_schema);
             let value = &defaults[section.as_str()][key.as_str()];
@@ -37,7 +40,10 @@ pub fn example_toml() -> String {
 
 /// Follows a `$ref` to its definition.
 fn resolve<'a>(root: &'a Json, schema: &'a Json) -> &'a Json {
-    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+    match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         Some(name) => &root["$defs"][name],
         None => schema,
     }

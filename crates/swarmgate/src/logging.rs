@@ -10,7 +10,9 @@ use tracing_subscriber::EnvFilter;
 pub fn init(config: &LogConfig) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&config.level)
         .map_err(|e| anyhow::anyhow!("log.level {:?} is not a valid filter: {e}", config.level))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match config.format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),

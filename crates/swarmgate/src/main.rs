@@ -68,11 +68,15 @@ fn main() -> anyhow::Result<()> {
                 .context("starting the async runtime")?
                 .block_on(serve(config))
         }
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", swarmgate::example::example_toml());
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Check { config } } => {
+        Command::Config {
+            command: ConfigCommand::Check { config },
+        } => {
             let config = Config::load(config.as_deref())?;
             print!("{}", toml::to_string(&config)?);
             Ok(())

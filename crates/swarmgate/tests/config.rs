@@ -24,7 +24,11 @@ fn the_checked_in_example_matches_the_generated_one() {
         "swarmgate.example.toml is stale: run `cargo run -p swarmgate -- config example > swarmgate.example.toml`"
     );
     let parsed: Config = toml::from_str(&generated).unwrap();
-    assert_eq!(parsed, Config::default(), "the example holds exactly the defaults");
+    assert_eq!(
+        parsed,
+        Config::default(),
+        "the example holds exactly the defaults"
+    );
 }
 
 #[test]
@@ -52,7 +56,9 @@ fn environment_variables_override_the_file() {
 fn an_unknown_key_is_rejected_with_its_name() {
     Jail::expect_with(|jail| {
         jail.create_file("a.toml", "[tracker]\nudp_bnd = \"127.0.0.1:7000\"\n")?;
-        let err = Config::load(Some(Path::new("a.toml"))).unwrap_err().to_string();
+        let err = Config::load(Some(Path::new("a.toml")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("udp_bnd"), "{err}");
         jail.set_env("SWARMGATE_TRAKER__UDP_BIND", "127.0.0.1:1");
         let err = Config::load(None).unwrap_err().to_string();

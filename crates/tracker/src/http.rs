@@ -59,14 +59,20 @@ async fn announce(
     let format = if request.compact {
         PeerFormat::Compact
     } else {
-        PeerFormat::Dictionary { no_peer_id: request.no_peer_id }
+        PeerFormat::Dictionary {
+            no_peer_id: request.no_peer_id,
+        }
     };
     let mut body = Vec::with_capacity(512);
     PEERS.with_borrow_mut(|peers| {
         let counts = tracker.announce(client_ip, &input, peers);
         let response_peers: Vec<ResponsePeer> = peers
             .iter()
-            .map(|p| ResponsePeer { peer_id: p.peer_id, ip: p.addr.ip(), port: p.addr.port() })
+            .map(|p| ResponsePeer {
+                peer_id: p.peer_id,
+                ip: p.addr.ip(),
+                port: p.addr.port(),
+            })
             .collect();
         let response = AnnounceResponse {
             interval: settings.announce_interval,
@@ -120,7 +126,10 @@ fn failure(tracker: &Tracker, error: &HttpRequestError) -> Response {
 
 fn bencoded(body: Vec<u8>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=binary"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=binary"),
+        )],
         body,
     )
         .into_response()

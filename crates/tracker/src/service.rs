@@ -23,7 +23,10 @@ pub struct TrackerSettings {
 
 impl Default for TrackerSettings {
     fn default() -> Self {
-        Self { announce_interval: 1800, min_announce_interval: 900 }
+        Self {
+            announce_interval: 1800,
+            min_announce_interval: 900,
+        }
     }
 }
 

@@ -17,7 +17,9 @@ impl Default for Shutdown {
 
 impl Shutdown {
     pub fn new() -> Self {
-        Self { tx: Arc::new(watch::Sender::new(false)) }
+        Self {
+            tx: Arc::new(watch::Sender::new(false)),
+        }
     }
 
     pub fn trigger(&self) {

@@ -63,6 +63,9 @@ impl ProtocolStats {
 
 impl Stats {
     pub fn snapshot(&self) -> StatsSnapshot {
-        StatsSnapshot { udp: self.udp.snapshot(), http: self.http.snapshot() }
+        StatsSnapshot {
+            udp: self.udp.snapshot(),
+            http: self.http.snapshot(),
+        }
     }
 }

@@ -58,7 +58,11 @@ struct Worker {
 
 impl Worker {
     fn new(tracker: Arc<Tracker>) -> Self {
-        Self { tracker, reply: Vec::with_capacity(RECV_BUFFER), peers: Vec::with_capacity(200) }
+        Self {
+            tracker,
+            reply: Vec::with_capacity(RECV_BUFFER),
+            peers: Vec::with_capacity(200),
+        }
     }
 
     fn run(mut self, socket: &UdpSocket, shutdown: &Shutdown) {
@@ -66,7 +70,12 @@ impl Worker {
         while !shutdown.is_triggered() {
             let (len, src) = match socket.recv_from(&mut buf) {
                 Ok(received) => received,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     continue;
                 }
                 // ICMP errors from earlier sends surface here on some
@@ -77,9 +86,7 @@ impl Worker {
                 }
             };
             self.reply.clear();
-            if self.handle(&buf[..len], src)
-                && socket.send_to(&self.reply, src).is_err()
-            {
+            if self.handle(&buf[..len], src) && socket.send_to(&self.reply, src).is_err() {
                 bump(&self.tracker.stats().udp.send_failures);
             }
         }
@@ -93,8 +100,14 @@ impl Worker {
         let response = match Request::parse(datagram) {
             Ok(Request::Connect(req)) => {
                 bump(&stats.connects);
-                let id = self.tracker.connection_ids().issue(ip, unix_now(&self.tracker));
-                Response::Connect { transaction_id: req.transaction_id, connection_id: id }
+                let id = self
+                    .tracker
+                    .connection_ids()
+                    .issue(ip, unix_now(&self.tracker));
+                Response::Connect {
+                    transaction_id: req.transaction_id,
+                    connection_id: id,
+                }
             }
             Ok(Request::Announce(req)) => {
                 bump(&stats.announces);
@@ -110,7 +123,10 @@ impl Worker {
                 }
                 self.scrape(&req)
             }
-            Err(RequestParseError::Reply { transaction_id, message }) => {
+            Err(RequestParseError::Reply {
+                transaction_id,
+                message,
+            }) => {
                 return self.error(transaction_id, message);
             }
             Err(RequestParseError::Drop) => {
@@ -123,12 +139,18 @@ impl Worker {
     }
 
     fn connection_is_valid(&self, id: tracker_proto::udp::ConnectionId, ip: IpAddr) -> bool {
-        self.tracker.connection_ids().validate(id, ip, unix_now(&self.tracker))
+        self.tracker
+            .connection_ids()
+            .validate(id, ip, unix_now(&self.tracker))
     }
 
     fn error(&mut self, transaction_id: TransactionId, message: &str) -> bool {
         bump(&self.tracker.stats().udp.errors);
-        Response::Error { transaction_id, message: message.to_owned() }.write_to(&mut self.reply);
+        Response::Error {
+            transaction_id,
+            message: message.to_owned(),
+        }
+        .write_to(&mut self.reply);
         true
     }
 
@@ -177,7 +199,10 @@ impl Worker {
                 }
             })
             .collect();
-        Response::Scrape { transaction_id: req.transaction_id, stats }
+        Response::Scrape {
+            transaction_id: req.transaction_id,
+            stats,
+        }
     }
 }
 

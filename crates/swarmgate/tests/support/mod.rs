@@ -9,8 +9,7 @@ use std::time::Duration;
 use swarm::{ManualClock, Secs};
 use swarmgate::{Config, Running};
 use tracker_proto::udp::{
-    AnnounceRequest, ConnectRequest, ConnectionId, Request, Response, ScrapeRequest,
-    TransactionId,
+    AnnounceRequest, ConnectRequest, ConnectionId, Request, Response, ScrapeRequest, TransactionId,
 };
 use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
 
@@ -42,8 +41,14 @@ pub async fn start() -> TestServer {
 
 pub async fn start_in(config: Config, data_dir: tempfile::TempDir) -> TestServer {
     let clock = ManualClock::new(Secs(1_000_000));
-    let running = swarmgate::start_with_clock(&config, Arc::new(clock.clone())).await.unwrap();
-    TestServer { running, clock, data_dir }
+    let running = swarmgate::start_with_clock(&config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    TestServer {
+        running,
+        clock,
+        data_dir,
+    }
 }
 
 pub fn hash(n: u8) -> InfoHash {
@@ -67,8 +72,14 @@ pub struct UdpClient {
 impl UdpClient {
     pub fn new(local_ip: IpAddr, server: SocketAddr) -> Self {
         let socket = UdpSocket::bind(SocketAddr::new(local_ip, 0)).unwrap();
-        socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        Self { socket, server, next_tx: 1 }
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Self {
+            socket,
+            server,
+            next_tx: 1,
+        }
     }
 
     pub fn send_raw(&self, bytes: &[u8]) {
@@ -79,8 +90,14 @@ impl UdpClient {
     pub fn recv_raw(&self, timeout: Duration) -> Option<Vec<u8>> {
         self.socket.set_read_timeout(Some(timeout)).unwrap();
         let mut buf = [0u8; 4096];
-        let got = self.socket.recv_from(&mut buf).ok().map(|(n, _)| buf[..n].to_vec());
-        self.socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let got = self
+            .socket
+            .recv_from(&mut buf)
+            .ok()
+            .map(|(n, _)| buf[..n].to_vec());
+        self.socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
         got
     }
 
@@ -93,14 +110,19 @@ impl UdpClient {
         let mut bytes = Vec::new();
         request.write_to(&mut bytes);
         self.send_raw(&bytes);
-        let reply = self.recv_raw(Duration::from_secs(5)).expect("the tracker answers");
+        let reply = self
+            .recv_raw(Duration::from_secs(5))
+            .expect("the tracker answers");
         Response::parse(&reply, self.server.is_ipv6()).expect("a well-formed response")
     }
 
     pub fn connect(&mut self) -> ConnectionId {
         let transaction_id = self.tx();
         match self.request(&Request::Connect(ConnectRequest { transaction_id })) {
-            Response::Connect { transaction_id: echoed, connection_id } => {
+            Response::Connect {
+                transaction_id: echoed,
+                connection_id,
+            } => {
                 assert_eq!(echoed, transaction_id);
                 connection_id
             }
@@ -155,7 +177,14 @@ pub struct UdpAnnounce {
 
 impl UdpAnnounce {
     pub fn new(info_hash: InfoHash, peer_id: PeerId, port: u16, left: u64) -> Self {
-        Self { info_hash, peer_id, port, left, event: AnnounceEvent::Started, num_want: None }
+        Self {
+            info_hash,
+            peer_id,
+            port,
+            left,
+            event: AnnounceEvent::Started,
+            num_want: None,
+        }
     }
 
     pub fn event(mut self, event: AnnounceEvent) -> Self {
@@ -192,9 +221,13 @@ pub fn http_get(local_ip: IpAddr, server: SocketAddr, path_and_query: &str) -> (
     }
     .unwrap();
     socket.bind(&SocketAddr::new(local_ip, 0).into()).unwrap();
-    socket.connect_timeout(&server.into(), Duration::from_secs(5)).unwrap();
+    socket
+        .connect_timeout(&server.into(), Duration::from_secs(5))
+        .unwrap();
     let mut stream: TcpStream = socket.into();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     write!(
         stream,
         "GET {path_and_query} HTTP/1.1\r\nHost: tracker\r\nConnection: close\r\n\r\n"
@@ -202,11 +235,17 @@ pub fn http_get(local_ip: IpAddr, server: SocketAddr, path_and_query: &str) -> (
     .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     (status, body)
@@ -216,8 +255,9 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-            .unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .unwrap();
         data = &data[line_end + 2..];
         if size == 0 {
             return out;
@@ -230,13 +270,19 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 /// Decodes a bencoded dictionary body and returns `key`'s integer.
 pub fn bint(body: &[u8], key: &str) -> i64 {
     let value = bencode::decode(body).unwrap();
-    value.value.get(key.as_bytes()).and_then(|v| v.value.as_int()).unwrap_or_else(|| {
-        panic!("no integer {key} in {}", String::from_utf8_lossy(body))
-    })
+    value
+        .value
+        .get(key.as_bytes())
+        .and_then(|v| v.value.as_int())
+        .unwrap_or_else(|| panic!("no integer {key} in {}", String::from_utf8_lossy(body)))
 }
 
 /// The bytes of `key` in a bencoded dictionary body.
 pub fn bbytes(body: &[u8], key: &str) -> Option<Vec<u8>> {
     let value = bencode::decode(body).unwrap();
-    value.value.get(key.as_bytes()).and_then(|v| v.value.as_bytes()).map(<[u8]>::to_vec)
+    value
+        .value
+        .get(key.as_bytes())
+        .and_then(|v| v.value.as_bytes())
+        .map(<[u8]>::to_vec)
 }
