@@ -4,6 +4,7 @@
 //! fields; the end-to-end tests scan captured logs for them.
 
 use crate::config::{LogConfig, LogFormat};
+use std::io::IsTerminal as _;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Fails if the filter does not parse.
@@ -12,6 +13,7 @@ pub fn init(config: &LogConfig) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("log.level {:?} is not a valid filter: {e}", config.level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match config.format {
         LogFormat::Text => builder.init(),

@@ -1,6 +1,9 @@
 //! Configuration: defaults, TOML, environment variables, validation and
 //! the generated example.
 
+// figment::Jail fixes the closure type; its error is large, and these are tests.
+#![allow(clippy::result_large_err)]
+
 use figment::Jail;
 use std::path::Path;
 use swarmgate::config::{Config, LogFormat};

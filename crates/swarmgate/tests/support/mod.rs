@@ -286,3 +286,22 @@ pub fn bbytes(body: &[u8], key: &str) -> Option<Vec<u8>> {
         .and_then(|v| v.value.as_bytes())
         .map(<[u8]>::to_vec)
 }
+
+/// Scrapes one hash over HTTP from 127.0.0.1: (complete, downloaded).
+pub fn bencode_scrape(server: SocketAddr, info_hash: &[u8; 20]) -> (i64, i64) {
+    let (status, body) = http_get(
+        IpAddr::from([127, 0, 0, 1]),
+        server,
+        &format!("/scrape?info_hash={}", pct(info_hash)),
+    );
+    assert_eq!(status, 200);
+    let decoded = bencode::decode(&body).unwrap();
+    let files = decoded.value.get(b"files").expect("a files dictionary");
+    let entry = &files
+        .value
+        .get(info_hash)
+        .expect("the hash is answered")
+        .value;
+    let int = |key: &[u8]| entry.get(key).and_then(|v| v.value.as_int()).unwrap();
+    (int(b"complete"), int(b"downloaded"))
+}

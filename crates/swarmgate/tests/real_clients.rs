@@ -1,0 +1,483 @@
+//! End to end: real BitTorrent clients (libtorrent, aria2) move a 20 MiB
+//! payload through the `swarmgate` binary on loopback, with DHT, PEX and
+//! local discovery off, so the peers can only have met through our tracker.
+//! Afterwards the logs and the database files are searched for the peers'
+//! addresses and ids, which must not be there.
+//!
+//! The seeder announces from 127.0.0.2 and the leecher from 127.0.0.3; the
+//! tracker listens on 127.0.0.1, so any "127.0.0.2" or "127.0.0.3" found on
+//! disk came from a peer. Drivers live in `tests/clients/` (see its README).
+
+mod support;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+use support::bencode_scrape;
+
+const PYTHON: &str = "/usr/bin/python3";
+const SEEDER_IP: &str = "127.0.0.2";
+const LEECHER_IP: &str = "127.0.0.3";
+
+/// One transfer at a time: the machine has two cores, and parallel
+/// transfers would measure contention instead of the tracker.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+fn require_clients() {
+    let libtorrent = Command::new(PYTHON)
+        .args(["-c", "import libtorrent"])
+        .status();
+    assert!(
+        libtorrent.is_ok_and(|s| s.success()),
+        "python3-libtorrent is missing: run scripts/test-all.sh, which installs it"
+    );
+    assert!(
+        Command::new("aria2c").arg("--version").output().is_ok(),
+        "aria2c is missing: run scripts/test-all.sh, which installs it"
+    );
+}
+
+/// The swarmgate binary, started as an operator would.
+struct Server {
+    child: Child,
+    udp: SocketAddr,
+    http: SocketAddr,
+    log: PathBuf,
+}
+
+impl Server {
+    // The child is waited on by `Drop for Server` (or below on failure).
+    #[allow(clippy::zombie_processes)]
+    fn start(data_dir: &Path, log: PathBuf) -> Self {
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_swarmgate"))
+            .args(["serve", "--log-format", "json"])
+            .env("SWARMGATE_TRACKER__UDP_BIND", "127.0.0.1:0")
+            .env("SWARMGATE_TRACKER__HTTP_BIND", "127.0.0.1:0")
+            .env("SWARMGATE_PORTAL__BIND", "127.0.0.1:0")
+            .env("SWARMGATE_STORAGE__DATA_DIR", data_dir)
+            .env("SWARMGATE_STORAGE__STATS_FLUSH_INTERVAL_SECS", "1")
+            // Debug level: the privacy check must hold for the chattiest
+            // logs an operator would run with.
+            .env("SWARMGATE_LOG__LEVEL", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let addr_of = |message: &str| {
+                text.lines()
+                    .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                    .find(|v| v["message"] == message)
+                    .and_then(|v| v["addr"].as_str().and_then(|a| a.parse().ok()))
+            };
+            if let (Some(udp), Some(http)) = (
+                addr_of("udp tracker listening"),
+                addr_of("http tracker listening"),
+            ) {
+                return Self {
+                    child,
+                    udp,
+                    http,
+                    log,
+                };
+            }
+            if Instant::now() >= deadline {
+                let mut child = child;
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("swarmgate did not start:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGINT, as Ctrl-C would: the server must stop cleanly.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(20));
+        let log = std::fs::read_to_string(&self.log).unwrap();
+        assert!(status.success(), "swarmgate exited with {status}:\n{log}");
+        assert!(
+            log.contains("\"stopped\""),
+            "no orderly shutdown in the log:\n{log}"
+        );
+        log
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process {} did not exit in time",
+            child.id()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A peer driver process and its JSON event lines.
+struct Peer {
+    name: &'static str,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    events: Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Peer {
+    fn spawn(name: &'static str, script: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(PYTHON)
+            .arg(clients_dir().join(script))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, events) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(value) = serde_json::from_str::<Value>(&line)
+                    && tx.send(value).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            name,
+            child,
+            stdin,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for the first event matching `wanted`.
+    fn wait_for(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    self.seen.push(event.clone());
+                    if wanted(&event) {
+                        return event;
+                    }
+                    assert!(
+                        !matches!(event["event"].as_str(), Some("timeout" | "error")),
+                        "{}: {event} while waiting for {what}; earlier: {:?}",
+                        self.name,
+                        self.seen
+                    );
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "{}: no {what} in {timeout:?}; saw {:?}",
+                        self.name, self.seen
+                    )
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, name: &str, timeout: Duration) -> Value {
+        self.wait_for(name, timeout, |e| e["event"] == name)
+    }
+
+    /// Closes stdin (the drivers' stop signal) and waits for a clean exit.
+    fn stop(mut self) {
+        drop(self.stdin.take());
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(30));
+        assert!(status.success(), "{} exited with {status}", self.name);
+    }
+
+    fn wait_exit(mut self) {
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(60));
+        assert!(
+            status.success(),
+            "{} exited with {status}; saw {:?}",
+            self.name,
+            self.seen
+        );
+    }
+
+    /// Raw peer ids of the remote peers this client shook hands with.
+    fn remote_peer_ids(&self) -> Vec<Vec<u8>> {
+        self.seen
+            .iter()
+            .filter(|e| e["event"] == "peer")
+            .filter_map(|e| e["peer_id"].as_str().and_then(hex_decode))
+            .collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Client {
+    Libtorrent,
+    Aria2,
+}
+
+impl Client {
+    fn script(self) -> &'static str {
+        match self {
+            Client::Libtorrent => "lt_peer.py",
+            Client::Aria2 => "aria2_peer.py",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Protocol {
+    Http,
+    Udp,
+}
+
+/// What a transfer left behind, for the privacy check.
+struct Outcome {
+    peer_ids: Vec<Vec<u8>>,
+    info_hash: [u8; 20],
+}
+
+/// Seeds a fresh 20 MiB payload with `seeder`, downloads it with `leecher`,
+/// and checks the data, the peer introduction and the tracker's counts.
+fn transfer(server: &Server, seeder: Client, leecher: Client, protocol: Protocol) -> Outcome {
+    let work = tempfile::tempdir().unwrap();
+    let url = match protocol {
+        Protocol::Http => format!("http://{}/announce", server.http),
+        Protocol::Udp => format!("udp://{}/announce", server.udp),
+    };
+    let made = Command::new(PYTHON)
+        .arg(clients_dir().join("make_payload.py"))
+        .arg(work.path())
+        .args([
+            "--size-mib",
+            "20",
+            "--name",
+            "payload.bin",
+            "--tracker",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let payload: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let torrent = payload["torrent"].as_str().unwrap().to_owned();
+    let info_hash: [u8; 20] = hex_decode(payload["info_hash"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+
+    let seed_dir = work.path().to_str().unwrap().to_owned();
+    let mut seed_args = vec![
+        "--torrent",
+        &torrent,
+        "--save-dir",
+        &seed_dir,
+        "--role",
+        "seed",
+        "--listen-ip",
+        SEEDER_IP,
+        "--timeout",
+        "0",
+        "--stop-on-stdin-eof",
+    ];
+    let leech_dir = work.path().join("download");
+    std::fs::create_dir(&leech_dir).unwrap();
+    let leech_dir = leech_dir.to_str().unwrap().to_owned();
+    let mut leech_args = vec![
+        "--torrent",
+        &torrent,
+        "--save-dir",
+        &leech_dir,
+        "--role",
+        "leech",
+        "--listen-ip",
+        LEECHER_IP,
+        "--timeout",
+        "90",
+    ];
+    if matches!(protocol, Protocol::Udp) {
+        // aria2 speaks udp:// only through its DHT socket (no bootstrap
+        // nodes, so it finds no peers by itself).
+        if matches!(seeder, Client::Aria2) {
+            seed_args.push("--dht-for-udp");
+        }
+        if matches!(leecher, Client::Aria2) {
+            leech_args.push("--dht-for-udp");
+        }
+    }
+
+    let mut seed = Peer::spawn("seeder", seeder.script(), &seed_args);
+    seed.event("ready", Duration::from_secs(60));
+    seed.wait_for(
+        "the seeder's started announce answered",
+        Duration::from_secs(30),
+        |e| e["event"] == "tracker_reply" && e["announce"] == "started",
+    );
+
+    let mut leech = Peer::spawn("leecher", leecher.script(), &leech_args);
+    let finished = leech.event("finished", Duration::from_secs(120));
+    assert_eq!(
+        finished["sha256"], payload["sha256"],
+        "the downloaded data is the payload"
+    );
+    assert!(
+        finished["peers_connected"].as_u64().unwrap_or(0) >= 1,
+        "the leecher met the seeder: {finished}"
+    );
+    // The seeder was met at the address it announced from, so the tracker
+    // saw 127.0.0.2: the privacy scan below looks for the right needles.
+    assert!(
+        leech
+            .seen
+            .iter()
+            .any(|e| e["event"] == "peer" && e["ip"] == SEEDER_IP),
+        "the leecher met the seeder at {SEEDER_IP}: {:?}",
+        leech.seen
+    );
+    let mut peer_ids = leech.remote_peer_ids();
+    leech.wait_exit();
+
+    // The leecher announced `completed` and then `stopped`; the seeder is
+    // still in the swarm.
+    let (complete, downloaded) = bencode_scrape(server.http, &info_hash);
+    assert_eq!(complete, 1, "the seeder is counted");
+    assert_eq!(downloaded, 1, "the download was counted once");
+
+    peer_ids.extend(seed.remote_peer_ids());
+    seed.stop();
+    Outcome {
+        peer_ids,
+        info_hash,
+    }
+}
+
+/// No peer address or peer id in the log or in any file of the data
+/// directory (the database, its WAL and shared-memory files).
+fn assert_nothing_identifying(log: &str, data_dir: &Path, outcomes: &[Outcome]) {
+    let mut needles: Vec<(String, Vec<u8>)> = Vec::new();
+    for ip in [SEEDER_IP, LEECHER_IP] {
+        needles.push((format!("address {ip} as text"), ip.as_bytes().to_vec()));
+        let raw: IpAddr = ip.parse().unwrap();
+        let IpAddr::V4(v4) = raw else { unreachable!() };
+        needles.push((format!("address {ip} as bytes"), v4.octets().to_vec()));
+    }
+    for outcome in outcomes {
+        for id in &outcome.peer_ids {
+            needles.push(("a peer id".into(), id.clone()));
+            let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+            needles.push(("a peer id in hex".into(), hex.into_bytes()));
+        }
+    }
+    let mut haystacks = vec![("the log".to_owned(), log.as_bytes().to_vec())];
+    for entry in std::fs::read_dir(data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        haystacks.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+    }
+    for (where_, bytes) in &haystacks {
+        for (what, needle) in &needles {
+            let found = bytes.windows(needle.len()).any(|w| w == needle.as_slice());
+            assert!(!found, "{what} was written to {where_}");
+        }
+    }
+    assert!(haystacks.len() > 1, "the data directory holds the database");
+    assert!(log.contains("tracker listening"), "the log was captured");
+    assert!(!outcomes.is_empty() && outcomes.iter().all(|o| o.info_hash != [0; 20]));
+}
+
+fn run_cases(cases: &[(Client, Client, Protocol)]) {
+    require_clients();
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), logs.path().join("swarmgate.log"));
+    let outcomes: Vec<Outcome> = cases
+        .iter()
+        .map(|&(s, l, p)| transfer(&server, s, l, p))
+        .collect();
+    let log = server.stop();
+    assert_nothing_identifying(&log, data.path(), &outcomes);
+
+    // A restart keeps what was counted; peers are gone.
+    let server = Server::start(data.path(), logs.path().join("swarmgate-2.log"));
+    for outcome in &outcomes {
+        assert_eq!(bencode_scrape(server.http, &outcome.info_hash), (0, 1));
+    }
+    let log = server.stop();
+    assert_nothing_identifying(&log, data.path(), &outcomes);
+}
+
+#[test]
+fn libtorrent_to_libtorrent_over_http_and_udp() {
+    run_cases(&[
+        (Client::Libtorrent, Client::Libtorrent, Protocol::Http),
+        (Client::Libtorrent, Client::Libtorrent, Protocol::Udp),
+    ]);
+}
+
+#[test]
+fn libtorrent_and_aria2_both_ways_over_http() {
+    run_cases(&[
+        (Client::Libtorrent, Client::Aria2, Protocol::Http),
+        (Client::Aria2, Client::Libtorrent, Protocol::Http),
+    ]);
+}
