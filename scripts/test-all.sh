@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check swarmgate has: formatting, lints, unit, integration and
-# end-to-end tests with real BitTorrent clients, and the fuzz targets.
+# end-to-end tests with real BitTorrent clients and a real browser, and the
+# fuzz targets.
 # Installs what it needs from Debian when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ need_packages=()
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || need_packages+=(python3-libtorrent)
 command -v aria2c >/dev/null || need_packages+=(aria2)
 command -v transmission-cli >/dev/null || need_packages+=(transmission-cli)
+[ -x /usr/bin/chromium ] || need_packages+=(chromium)
 if [ ${#need_packages[@]} -gt 0 ]; then
     echo "== installing ${need_packages[*]}"
     sudo_cmd=()

@@ -37,6 +37,20 @@ pub enum StoreError {
     Corrupt { table: &'static str, what: String },
 }
 
+/// One aggregate access-policy counter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyCount {
+    /// `portal`, `tracker`, `download` or `category:<slug>`.
+    pub scope: String,
+    /// ISO 3166-1 alpha-2, or `unknown`.
+    pub country: String,
+    /// The deciding rule's name, or `default`.
+    pub rule: String,
+    /// `allow`, `deny` or `shadow`.
+    pub decision: String,
+    pub count: u64,
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -123,6 +137,74 @@ impl Store {
         Ok(())
     }
 
+    /// Adds aggregate policy counts to the hour they were counted in.
+    pub async fn add_policy_counts(
+        &self,
+        hour: i64,
+        rows: &[PolicyCount],
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(UPSERT_CHUNK / 2) {
+            let mut sql = String::from(
+                "INSERT INTO policy_counters (hour, scope, country, rule, decision, count) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                sql.push_str(if i == 0 {
+                    "(?, ?, ?, ?, ?, ?)"
+                } else {
+                    ", (?, ?, ?, ?, ?, ?)"
+                });
+            }
+            sql.push_str(
+                " ON CONFLICT (hour, scope, country, rule, decision) DO UPDATE SET \
+                 count = count + excluded.count",
+            );
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(hour)
+                    .bind(&row.scope)
+                    .bind(&row.country)
+                    .bind(&row.rule)
+                    .bind(&row.decision)
+                    .bind(i64::try_from(row.count).unwrap_or(i64::MAX));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Policy counts summed over the hours from `since_hour` on.
+    pub async fn policy_counts_since(
+        &self,
+        since_hour: i64,
+    ) -> Result<Vec<PolicyCount>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT scope, country, rule, decision, SUM(count) FROM policy_counters \
+             WHERE hour >= ? GROUP BY scope, country, rule, decision \
+             ORDER BY SUM(count) DESC, country, scope, rule",
+        )
+        .bind(since_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let count: i64 = row.try_get(4)?;
+                Ok(PolicyCount {
+                    scope: row.try_get(0)?,
+                    country: row.try_get(1)?,
+                    rule: row.try_get(2)?,
+                    decision: row.try_get(3)?,
+                    count: u64::try_from(count).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
     /// Closes the pool, waiting for in-flight queries.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -173,6 +255,36 @@ mod tests {
             .collect();
         store.save_completed(&counts).await.unwrap();
         assert_eq!(store.load_completed().await.unwrap().len(), 1_234);
+    }
+
+    fn count(country: &str, decision: &str, n: u64) -> PolicyCount {
+        PolicyCount {
+            scope: "tracker".into(),
+            country: country.into(),
+            rule: "r".into(),
+            decision: decision.into(),
+            count: n,
+        }
+    }
+
+    #[tokio::test]
+    async fn policy_counts_add_up_per_hour_and_sum_over_a_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_dir(dir.path()).await.unwrap();
+        store
+            .add_policy_counts(100, &[count("RU", "deny", 5)])
+            .await
+            .unwrap();
+        store
+            .add_policy_counts(100, &[count("RU", "deny", 2), count("DE", "allow", 1)])
+            .await
+            .unwrap();
+        store
+            .add_policy_counts(90, &[count("RU", "deny", 1_000)])
+            .await
+            .unwrap();
+        let rows = store.policy_counts_since(95).await.unwrap();
+        assert_eq!(rows, vec![count("RU", "deny", 7), count("DE", "allow", 1)]);
     }
 
     #[tokio::test]

@@ -6,8 +6,11 @@
 //! without waiting on log lines.
 
 use crate::config::Config;
+use crate::portal::PortalState;
+use crate::reload::{self, Reloader};
 use crate::{jobs, portal};
 use anyhow::Context as _;
+use policy::PolicyHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -57,12 +60,17 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         announce_interval: t.announce_interval_secs,
         min_announce_interval: t.min_announce_interval_secs,
     };
-    let tracker = Arc::new(Tracker::new(
-        swarm,
-        clock,
-        settings,
-        Tracker::random_connection_key(),
-    ));
+    let policy = reload::load_policy(config.policy.file.as_deref())
+        .context("loading the access policy (policy.file)")?;
+    tracing::info!(rules = policy.rules().len(), "access policy loaded");
+    let policy = Arc::new(PolicyHandle::new(policy));
+    let tracker = Arc::new(
+        Tracker::new(swarm, clock, settings, Tracker::random_connection_key())
+            .with_policy(Arc::clone(&policy))
+            .with_trusted_proxies(tracker::TrustedProxies::new(
+                config.network.trusted_proxies.clone(),
+            )),
+    );
     let shutdown = Shutdown::new();
     let mut servers = JoinSet::new();
 
@@ -92,7 +100,24 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     let portal = tracker::net::bind_tcp(config.portal.bind)
         .with_context(|| format!("portal.bind: cannot listen on {}", config.portal.bind))?;
     let portal_addr = portal.local_addr()?;
-    servers.spawn(serve_http(portal, portal::router(), shutdown.clone()));
+    let portal_state = PortalState {
+        tracker: Arc::clone(&tracker),
+        site_name: config.portal.site_name.as_str().into(),
+    };
+    servers.spawn(serve_http(
+        portal,
+        portal::router(portal_state),
+        shutdown.clone(),
+    ));
+
+    let reloader = Reloader::new(Arc::clone(&tracker), config.policy.file.clone());
+    reload::spawn_sighup(Arc::clone(&reloader), shutdown.clone())?;
+    if config.policy.watch && config.policy.file.is_some() {
+        let interval = std::time::Duration::from_millis(config.policy.watch_interval_ms.max(10));
+        reload::spawn_watcher(Arc::clone(&reloader), interval, shutdown.clone());
+    }
+    reload::spawn_control_socket(reloader, &config.storage.data_dir, shutdown.clone())
+        .context("creating the control socket in storage.data_dir")?;
 
     jobs::spawn_expiry(
         Arc::clone(&tracker),
@@ -102,6 +127,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     );
     let flusher = jobs::spawn_flusher(
         Arc::clone(tracker.swarm()),
+        policy,
         store,
         config.storage.stats_flush_interval_secs,
         shutdown.clone(),

@@ -24,6 +24,8 @@ pub const ENV_PREFIX: &str = "SWARMGATE_";
 pub struct Config {
     pub tracker: TrackerConfig,
     pub portal: PortalConfig,
+    pub policy: PolicyConfig,
+    pub network: NetworkConfig,
     pub storage: StorageConfig,
     pub log: LogConfig,
 }
@@ -75,16 +77,88 @@ impl Default for TrackerConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PortalConfig {
-    /// Address of the web portal. Today it answers `GET /healthz`.
+    /// Address of the web portal (pages, JSON API, `GET /healthz`).
     pub bind: SocketAddr,
+    /// The site's name, shown in page titles and on the 451 page that
+    /// tells refused visitors who blocked them.
+    pub site_name: String,
 }
 
 impl Default for PortalConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            site_name: "swarmgate".into(),
         }
     }
+}
+
+/// Access policy by country and network (see the README's "Access
+/// policy" section for the file's format).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Policy file (TOML: geo databases, CIDR lists, ordered rules). Unset
+    /// means everyone is allowed everywhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("examples" = ["/etc/swarmgate/policy.toml"]))]
+    pub file: Option<PathBuf>,
+    /// Reload the policy when the file, a geo database or a list it names
+    /// changes on disk (checked every `watch_interval_ms`). SIGHUP and
+    /// `swarmgate policy reload` always reload.
+    pub watch: bool,
+    /// Milliseconds between checks for changed policy files.
+    pub watch_interval_ms: u64,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            file: None,
+            watch: true,
+            watch_interval_ms: 250,
+        }
+    }
+}
+
+/// How client addresses are determined.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are
+    /// believed (CIDRs or addresses). From any other address those headers
+    /// are ignored. In the environment: a comma-separated list.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    #[schemars(with = "Vec<String>")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Accepts a list, or one comma-separated string (environment variables).
+/// A bare address means a single-host network.
+fn list_or_comma_separated<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    let items = match Raw::deserialize(deserializer)? {
+        Raw::List(items) => items,
+        Raw::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a CIDR or address")))
+        })
+        .collect()
 }
 
 /// Where and how swarmgate keeps its data.

@@ -31,8 +31,19 @@ pub fn example_toml() -> String {
             .flatten();
         for (key, field_schema) in fields {
             comment(&mut out, field_schema);
-            let value = &defaults[section.as_str()][key.as_str()];
-            let _ = writeln!(out, "{key} = {value}");
+            match defaults
+                .get(section.as_str())
+                .and_then(|t| t.get(key.as_str()))
+            {
+                Some(value) => {
+                    let _ = writeln!(out, "{key} = {value}");
+                }
+                // Unset by default (an optional file, say): show an example.
+                None => {
+                    let example = field_schema["examples"][0].to_string();
+                    let _ = writeln!(out, "# {key} = {example}");
+                }
+            }
         }
     }
     out

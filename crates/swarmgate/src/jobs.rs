@@ -1,9 +1,10 @@
 //! Background jobs: peer expiry and persisting completed counts.
 
+use policy::PolicyHandle;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-use store::Store;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use store::{PolicyCount, Store};
 use swarm::Swarm;
 use tokio::task::JoinSet;
 use tracker::{Shutdown, Tracker};
@@ -39,18 +40,20 @@ pub fn spawn_expiry(
     });
 }
 
-/// Writes changed completed counts every `interval_secs` and once more at
-/// shutdown. A failed write (disk full, database locked) keeps the counts
-/// pending for the next attempt instead of losing them; the tracker keeps
-/// serving meanwhile.
+/// Writes changed completed counts and the access policy's aggregate
+/// counters every `interval_secs` and once more at shutdown. A failed write
+/// (disk full, database locked) keeps them pending for the next attempt
+/// instead of losing them; the tracker keeps serving meanwhile.
 pub fn spawn_flusher(
     swarm: Arc<Swarm>,
+    policy: Arc<PolicyHandle>,
     store: Store,
     interval_secs: u64,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut pending: HashMap<InfoHash, u64> = HashMap::new();
+        let mut pending_counts: Vec<PolicyCount> = Vec::new();
         let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
@@ -60,6 +63,7 @@ pub fn spawn_flusher(
                 _ = tick.tick() => false,
             };
             flush(&swarm, &store, &mut pending).await;
+            flush_policy_counts(&policy, &store, &mut pending_counts).await;
             if stopping {
                 store.close().await;
                 return;
@@ -86,4 +90,33 @@ async fn flush(swarm: &Swarm, store: &Store, pending: &mut HashMap<InfoHash, u64
             tracing::error!(error = %e, torrents = batch.len(), "saving completed counts failed; will retry");
         }
     }
+}
+
+/// Counters are attributed to the hour in which they are flushed; with a
+/// flush every minute, a count lands at most one interval late.
+async fn flush_policy_counts(policy: &PolicyHandle, store: &Store, pending: &mut Vec<PolicyCount>) {
+    pending.extend(policy.drain_counters().into_iter().map(|row| PolicyCount {
+        scope: row.scope,
+        country: row.country.as_str().to_owned(),
+        rule: row.rule,
+        decision: row.decision,
+        count: row.count,
+    }));
+    if pending.is_empty() {
+        return;
+    }
+    match store.add_policy_counts(current_hour(), pending).await {
+        Ok(()) => pending.clear(),
+        Err(e) => {
+            tracing::error!(error = %e, rows = pending.len(), "saving policy counters failed; will retry")
+        }
+    }
+}
+
+/// Hours since the Unix epoch.
+pub fn current_hour() -> i64 {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i64::try_from(secs / 3600).unwrap_or(0)
 }

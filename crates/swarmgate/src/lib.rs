@@ -1,21 +1,26 @@
 //! swarmgate: the binary's library half.
 //!
 //! - [`config`]: the configuration, its sources and validation.
+//! - [`commands`]: the operator's `policy` and `geo` commands.
 //! - [`example`]: the generated, commented example configuration.
 //! - [`app`]: start-up, the running servers, and orderly shutdown.
 //! - [`jobs`]: background jobs (peer expiry, persisting counts).
-//! - [`portal`]: the web listener (health check for now).
+//! - [`portal`]: the web listener: home page, JSON API, health check, and
+//!   the 451 gate of the access policy.
+//! - [`reload`]: live policy reloads (SIGHUP, file changes, control socket).
 //! - [`logging`]: text or JSON logs.
 //!
 //! `main.rs` only parses the command line and calls into here, so tests
 //! start the same servers in-process on port 0.
 
 pub mod app;
+pub mod commands;
 pub mod config;
 pub mod example;
 pub mod jobs;
 pub mod logging;
 pub mod portal;
+pub mod reload;
 
 pub use app::{Running, start, start_with_clock};
 pub use config::Config;

@@ -3,7 +3,9 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use std::net::IpAddr;
 use std::path::PathBuf;
+use swarmgate::commands;
 use swarmgate::config::{Config, LogFormat};
 
 /// A self-hosted torrent portal with its own BitTorrent tracker.
@@ -30,6 +32,69 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// The access policy: reload it, explain a decision, see its effect.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Geo databases.
+    Geo {
+        #[command(subcommand)]
+        command: GeoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Make the running server reload its policy file and geo databases.
+    /// Exits non-zero, with the reason, when the new policy does not load
+    /// (the old one stays in force).
+    Reload {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Print the decision for an address and the rule that made it.
+    Check {
+        /// The client address to decide for.
+        ip: IpAddr,
+        /// portal, tracker, download or category:<slug>.
+        #[arg(long, default_value = "tracker")]
+        scope: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Print the aggregate decision counters (per scope, country, rule and
+    /// decision) of the last hours.
+    Stats {
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Replay the recorded counters against a candidate policy and print
+    /// what share of requests it would deny per country.
+    Simulate {
+        /// The candidate policy file.
+        #[arg(long)]
+        policy: PathBuf,
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GeoCommand {
+    /// Print the country of an address and which database answered.
+    Lookup {
+        ip: IpAddr,
+        /// A geo database (.mmdb or .csv); default: the policy's.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -80,6 +145,47 @@ fn main() -> anyhow::Result<()> {
             let config = Config::load(config.as_deref())?;
             print!("{}", toml::to_string(&config)?);
             Ok(())
+        }
+        Command::Policy { command } => print_result(policy_command(command)),
+        Command::Geo {
+            command: GeoCommand::Lookup { ip, db, config },
+        } => {
+            let config = Config::load(config.as_deref())?;
+            print_result(commands::geo_lookup(&config, ip, db.as_deref()))
+        }
+    }
+}
+
+fn print_result(result: anyhow::Result<String>) -> anyhow::Result<()> {
+    print!("{}", result?);
+    Ok(())
+}
+
+fn policy_command(command: PolicyCommand) -> anyhow::Result<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match command {
+        PolicyCommand::Reload { config } => {
+            let config = Config::load(config.as_deref())?;
+            runtime
+                .block_on(commands::policy_reload(&config))
+                .map(|s| s + "\n")
+        }
+        PolicyCommand::Check { ip, scope, config } => {
+            commands::policy_check(&Config::load(config.as_deref())?, ip, &scope)
+        }
+        PolicyCommand::Stats { hours, config } => {
+            let config = Config::load(config.as_deref())?;
+            runtime.block_on(commands::policy_stats(&config, hours))
+        }
+        PolicyCommand::Simulate {
+            policy,
+            hours,
+            config,
+        } => {
+            let config = Config::load(config.as_deref())?;
+            runtime.block_on(commands::policy_simulate(&config, &policy, hours))
         }
     }
 }

@@ -9,11 +9,11 @@ use crate::service::{AnnounceInput, Tracker};
 use crate::stats::bump;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::cell::RefCell;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use swarm::PeerOut;
 use tracker_proto::http::{
@@ -37,11 +37,16 @@ thread_local! {
 
 async fn announce(
     State(tracker): State<Arc<Tracker>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Response {
     let stats = &tracker.stats().http;
     bump(&stats.announces);
+    let client_ip = tracker.trusted_proxies().client_ip(peer, &headers);
+    if let Err(refused) = tracker.admit(client_ip) {
+        return denied(&tracker, &refused.message);
+    }
     let request = match wire::parse_announce(query_bytes(&uri)) {
         Ok(request) => request,
         Err(e) => return failure(&tracker, &e),
@@ -54,7 +59,6 @@ async fn announce(
         left: request.left,
         numwant: request.numwant,
     };
-    let client_ip: IpAddr = client.ip().to_canonical();
     let settings = tracker.settings();
     let format = if request.compact {
         PeerFormat::Compact
@@ -87,8 +91,17 @@ async fn announce(
     bencoded(body)
 }
 
-async fn scrape(State(tracker): State<Arc<Tracker>>, uri: Uri) -> Response {
+async fn scrape(
+    State(tracker): State<Arc<Tracker>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     bump(&tracker.stats().http.scrapes);
+    let client_ip = tracker.trusted_proxies().client_ip(peer, &headers);
+    if let Err(refused) = tracker.admit(client_ip) {
+        return denied(&tracker, &refused.message);
+    }
     let hashes = match wire::parse_scrape(query_bytes(&uri)) {
         Ok(hashes) => hashes,
         Err(e) => return failure(&tracker, &e),
@@ -121,6 +134,13 @@ fn failure(tracker: &Tracker, error: &HttpRequestError) -> Response {
     bump(&tracker.stats().http.errors);
     let mut body = Vec::with_capacity(64);
     wire::write_failure(&mut body, &error.to_string());
+    bencoded(body)
+}
+
+fn denied(tracker: &Tracker, message: &str) -> Response {
+    bump(&tracker.stats().http.denied);
+    let mut body = Vec::with_capacity(32 + message.len());
+    wire::write_failure(&mut body, message);
     bencoded(body)
 }
 

@@ -11,9 +11,16 @@
 //! - [`stats`]: counters for every request and every kind of bad input.
 //! - [`shutdown`]: one signal that stops every server gracefully.
 //! - [`net`]: binding sockets (dual-stack where the OS allows).
+//! - [`client_ip`]: the client's address behind trusted proxies.
+//!
+//! Access policy: every UDP connect, announce and scrape and every HTTP
+//! announce and scrape passes [`Tracker::admit`] (scope `tracker`) first;
+//! a refusal carries the rule's message as a BEP 15 error or a bencoded
+//! `failure reason`.
 //!
 //! Privacy: nothing here logs a client's address, peer id or passkey.
 
+pub mod client_ip;
 pub mod http;
 pub mod net;
 pub mod service;
@@ -21,6 +28,7 @@ pub mod shutdown;
 pub mod stats;
 pub mod udp;
 
-pub use service::{Tracker, TrackerSettings};
+pub use client_ip::TrustedProxies;
+pub use service::{Refused, Tracker, TrackerSettings};
 pub use shutdown::Shutdown;
 pub use stats::{Stats, StatsSnapshot};

@@ -2,10 +2,12 @@
 //!
 //! UDP and HTTP both turn their wire requests into an [`AnnounceInput`] and
 //! a client IP address and call [`Tracker::announce`]; what comes back is
-//! protocol-neutral. Later access rules and passkey checks sit here, once,
-//! instead of in each server.
+//! protocol-neutral. Access rules are checked here ([`Tracker::admit`]),
+//! once, instead of in each server.
 
+use crate::client_ip::TrustedProxies;
 use crate::stats::Stats;
+use policy::{Policy, PolicyHandle, Scope};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use swarm::{Announce, Clock, PeerOut, Secs, Swarm, SwarmCounts};
@@ -49,6 +51,14 @@ pub struct Tracker {
     connection_ids: ConnectionIds,
     settings: TrackerSettings,
     stats: Stats,
+    policy: Arc<PolicyHandle>,
+    trusted_proxies: TrustedProxies,
+}
+
+/// A request the access policy refuses, with the operator's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub message: String,
 }
 
 impl Tracker {
@@ -66,7 +76,53 @@ impl Tracker {
             connection_ids: ConnectionIds::new(connection_key),
             settings,
             stats: Stats::default(),
+            policy: Arc::new(PolicyHandle::new(Policy::allow_all())),
+            trusted_proxies: TrustedProxies::default(),
         }
+    }
+
+    /// Enforces `policy` (shared with the portal, which checks its own
+    /// scopes against the same handle).
+    pub fn with_policy(mut self, policy: Arc<PolicyHandle>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Reads `Forwarded`/`X-Forwarded-For` from these proxies (HTTP only).
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    pub fn policy(&self) -> &Arc<PolicyHandle> {
+        &self.policy
+    }
+
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.trusted_proxies
+    }
+
+    /// Checks the access policy for a tracker request from `client_ip`
+    /// (counted in the policy's aggregate counters).
+    pub fn admit(&self, client_ip: IpAddr) -> Result<(), Refused> {
+        let decision = self.policy.check(client_ip, Scope::Tracker);
+        if !decision.denied {
+            return Ok(());
+        }
+        // Tracker clients send no Accept-Language; English is the fallback
+        // every rule's message has.
+        let message = self.policy.current().message(&decision, &["en"]).to_owned();
+        Err(Refused { message })
+    }
+
+    /// Swaps in `policy` and removes from every swarm the peers it denies,
+    /// so peers from a newly blocked country or network stop being handed
+    /// out at once. Returns how many peers were removed.
+    pub fn apply_policy(&self, policy: Policy) -> usize {
+        self.policy.replace(policy);
+        let current = self.policy.current();
+        self.swarm
+            .remove_peers_where(|addr| current.decide(addr.ip(), Scope::Tracker).denied)
     }
 
     pub fn random_connection_key() -> [u8; 16] {

@@ -16,6 +16,8 @@ pub struct ProtocolStats {
     pub errors: AtomicU64,
     /// Input so malformed that no reply was possible; dropped.
     pub dropped: AtomicU64,
+    /// Requests refused by the access policy.
+    pub denied: AtomicU64,
     /// Replies the socket would not take (buffer full, peer gone).
     pub send_failures: AtomicU64,
 }
@@ -34,6 +36,7 @@ pub struct ProtocolSnapshot {
     pub scrapes: u64,
     pub errors: u64,
     pub dropped: u64,
+    pub denied: u64,
     pub send_failures: u64,
 }
 
@@ -56,6 +59,7 @@ impl ProtocolStats {
             scrapes: read(&self.scrapes),
             errors: read(&self.errors),
             dropped: read(&self.dropped),
+            denied: read(&self.denied),
             send_failures: read(&self.send_failures),
         }
     }

@@ -95,10 +95,26 @@ impl Worker {
     /// Writes the reply for one datagram into `self.reply`; false when
     /// the datagram gets no reply.
     fn handle(&mut self, datagram: &[u8], src: SocketAddr) -> bool {
-        let stats = &self.tracker.stats().udp;
         let ip = src.ip().to_canonical();
-        let response = match Request::parse(datagram) {
-            Ok(Request::Connect(req)) => {
+        let request = match Request::parse(datagram) {
+            Ok(request) => request,
+            Err(RequestParseError::Reply {
+                transaction_id,
+                message,
+            }) => {
+                return self.error(transaction_id, message);
+            }
+            Err(RequestParseError::Drop) => {
+                bump(&self.tracker.stats().udp.dropped);
+                return false;
+            }
+        };
+        if self.refuse(&request, ip) {
+            return true;
+        }
+        let stats = &self.tracker.stats().udp;
+        let response = match request {
+            Request::Connect(req) => {
                 bump(&stats.connects);
                 let id = self
                     .tracker
@@ -109,32 +125,43 @@ impl Worker {
                     connection_id: id,
                 }
             }
-            Ok(Request::Announce(req)) => {
+            Request::Announce(req) => {
                 bump(&stats.announces);
                 if !self.connection_is_valid(req.connection_id, ip) {
                     return self.error(req.transaction_id, STALE_CONNECTION);
                 }
                 self.announce(&req, ip)
             }
-            Ok(Request::Scrape(req)) => {
+            Request::Scrape(req) => {
                 bump(&stats.scrapes);
                 if !self.connection_is_valid(req.connection_id, ip) {
                     return self.error(req.transaction_id, STALE_CONNECTION);
                 }
                 self.scrape(&req)
             }
-            Err(RequestParseError::Reply {
-                transaction_id,
-                message,
-            }) => {
-                return self.error(transaction_id, message);
-            }
-            Err(RequestParseError::Drop) => {
-                bump(&stats.dropped);
-                return false;
-            }
         };
         response.write_to(&mut self.reply);
+        true
+    }
+
+    /// Writes the policy's refusal for a denied client; BEP 15 has no
+    /// refusal packet for connect either, so a denied connect gets the
+    /// same error packet and the client shows its message.
+    fn refuse(&mut self, request: &Request, ip: IpAddr) -> bool {
+        let Err(refused) = self.tracker.admit(ip) else {
+            return false;
+        };
+        bump(&self.tracker.stats().udp.denied);
+        let transaction_id = match request {
+            Request::Connect(r) => r.transaction_id,
+            Request::Announce(r) => r.transaction_id,
+            Request::Scrape(r) => r.transaction_id,
+        };
+        Response::Error {
+            transaction_id,
+            message: refused.message,
+        }
+        .write_to(&mut self.reply);
         true
     }
 

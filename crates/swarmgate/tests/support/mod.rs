@@ -2,6 +2,8 @@
 //! port 0 with a stopped clock, and speak raw UDP and HTTP to it.
 #![allow(dead_code)]
 
+pub mod clients;
+
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
@@ -215,6 +217,39 @@ pub fn announce_query(
 
 /// A plain HTTP/1.1 GET from `local_ip`; returns (status, body).
 pub fn http_get(local_ip: IpAddr, server: SocketAddr, path_and_query: &str) -> (u16, Vec<u8>) {
+    let response = http_request(local_ip, server, path_and_query, &[]);
+    (response.status, response.body)
+}
+
+/// An HTTP response as the tests see it.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A GET from `local_ip` with extra request headers.
+pub fn http_request(
+    local_ip: IpAddr,
+    server: SocketAddr,
+    path_and_query: &str,
+    extra_headers: &[(&str, &str)],
+) -> HttpResponse {
     let socket = match local_ip {
         IpAddr::V4(_) => socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None),
         IpAddr::V6(_) => socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::STREAM, None),
@@ -228,11 +263,13 @@ pub fn http_get(local_ip: IpAddr, server: SocketAddr, path_and_query: &str) -> (
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path_and_query} HTTP/1.1\r\nHost: tracker\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut request =
+        format!("GET {path_and_query} HTTP/1.1\r\nHost: tracker\r\nConnection: close\r\n");
+    for (name, value) in extra_headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let split = raw
@@ -240,15 +277,31 @@ pub fn http_get(local_ip: IpAddr, server: SocketAddr, path_and_query: &str) -> (
         .position(|w| w == b"\r\n\r\n")
         .expect("a complete response");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
     let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"))
     {
         body = dechunk(&body);
     }
-    (status, body)
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {

@@ -1,0 +1,173 @@
+//! HTTP 451 Unavailable For Legal Reasons (RFC 7725) for visitors the
+//! access policy refuses.
+//!
+//! Every gated route passes [`gate`]: the policy decides for the client's
+//! address (the socket's, or the rightmost untrusted hop behind a trusted
+//! proxy) and scope `portal`. A refusal is answered honestly, in the
+//! visitor's language: who blocks (the operators of this site, not an ISP
+//! or a court), the rule's message, and the `blocked_by` link, which is
+//! also sent as `Link: <...>; rel="blocked-by"` (RFC 7725 section 4).
+//! JSON routes (`/api/...`, or a client preferring JSON) get the same
+//! facts as JSON. `Cache-Control: private, no-store`, so no shared cache
+//! serves the refusal to an allowed visitor or the page to a refused one.
+
+use super::language::preferred_languages;
+use super::{PortalState, escape_html};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use policy::Scope;
+use serde::Serialize;
+use std::net::SocketAddr;
+
+pub async fn gate(
+    State(state): State<PortalState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let tracker = &state.tracker;
+    let client_ip = tracker.trusted_proxies().client_ip(peer, request.headers());
+    let decision = tracker.policy().check(client_ip, Scope::Portal);
+    if !decision.denied {
+        return next.run(request).await;
+    }
+    let policy = tracker.policy().current();
+    let mut languages = preferred_languages(request.headers());
+    languages.push("en".into());
+    let wanted: Vec<&str> = languages.iter().map(String::as_str).collect();
+    let refusal = Refusal {
+        message: policy.message(&decision, &wanted),
+        blocked_by: policy.blocked_by(&decision),
+        site: &state.site_name,
+        language: page_language(&wanted),
+    };
+    if wants_json(request.uri().path(), request.headers()) {
+        refusal.json()
+    } else {
+        refusal.html()
+    }
+}
+
+struct Refusal<'a> {
+    message: &'a str,
+    blocked_by: Option<&'a str>,
+    site: &'a str,
+    language: PageLanguage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PageLanguage {
+    En,
+    Ru,
+}
+
+/// The language of the page's own sentences (the rule's message has its
+/// own fallback): the first of the visitor's languages we have.
+fn page_language(wanted: &[&str]) -> PageLanguage {
+    wanted
+        .iter()
+        .find_map(|l| match *l {
+            "ru" => Some(PageLanguage::Ru),
+            "en" => Some(PageLanguage::En),
+            _ => None,
+        })
+        .unwrap_or(PageLanguage::En)
+}
+
+fn wants_json(path: &str, headers: &HeaderMap) -> bool {
+    path.starts_with("/api/")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.starts_with("application/json"))
+}
+
+#[derive(Serialize)]
+struct JsonRefusal<'a> {
+    error: &'static str,
+    status: u16,
+    message: &'a str,
+    blocked_by: Option<&'a str>,
+    decided_by: String,
+}
+
+impl Refusal<'_> {
+    fn headers(&self, content_type: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+        if let Some(link) = self
+            .blocked_by
+            .and_then(|url| HeaderValue::from_str(&format!("<{url}>; rel=\"blocked-by\"")).ok())
+        {
+            headers.insert(header::LINK, link);
+        }
+        headers
+    }
+
+    fn json(&self) -> Response {
+        let body = JsonRefusal {
+            error: "unavailable_for_legal_reasons",
+            status: 451,
+            message: self.message,
+            blocked_by: self.blocked_by,
+            decided_by: format!("the operators of {}", self.site),
+        };
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        (
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            self.headers("application/json"),
+            body,
+        )
+            .into_response()
+    }
+
+    fn html(&self) -> Response {
+        let site = escape_html(self.site);
+        let (lang, title, who, more) = match self.language {
+            PageLanguage::En => (
+                "en",
+                "Unavailable for legal reasons",
+                format!(
+                    "This decision was made by the operators of {site}, not by your network provider."
+                ),
+                "Why we block",
+            ),
+            PageLanguage::Ru => (
+                "ru",
+                "Недоступно по юридическим причинам",
+                format!("Это решение приняли операторы {site}, а не ваш провайдер."),
+                "Почему мы блокируем",
+            ),
+        };
+        let link = self
+            .blocked_by
+            .map(|url| {
+                format!(
+                    "<p><a href=\"{}\" rel=\"blocked-by\">{more}</a></p>",
+                    escape_html(url)
+                )
+            })
+            .unwrap_or_default();
+        let body = format!(
+            "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>451 — {title}</title></head><body><main>\
+             <h1>451 — {title}</h1><p id=\"message\">{message}</p><p>{who}</p>{link}\
+             </main></body></html>\n",
+            message = escape_html(self.message),
+        );
+        (
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            self.headers("text/html; charset=utf-8"),
+            body,
+        )
+            .into_response()
+    }
+}
