@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_init http
-install_aquatic aquatic_http
+install_aquatic aquatic_http "${AQUATIC_TRACKER_FEATURES[@]}"
 install_aquatic aquatic_http_load_test
 build_swarmgate
 
@@ -29,16 +29,23 @@ MAX_PEERS=$(toml_get "$TMP/aquatic_http.toml" protocol max_peers)
 toml_set "$TMP/load_test.toml" "" enable_tls false
 toml_set "$TMP/load_test.toml" "" keep_alive true
 toml_set "$TMP/load_test.toml" "" duration "$BENCH_SECONDS"
+if [[ -n ${BENCH_HTTP_CONNECTIONS:-} ]]; then
+    [[ $BENCH_HTTP_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "BENCH_HTTP_CONNECTIONS must be a positive number"
+    toml_set "$TMP/load_test.toml" "" num_connections "$BENCH_HTTP_CONNECTIONS"
+fi
 LOAD_DESC=$(awk -F' = ' '
     $1 == "num_workers" { w = $2 } $1 == "num_connections" { c = $2 }
     $1 == "number_of_torrents" { t = $2 } $1 == "peer_seeder_probability" { s = $2 }
     $1 == "weight_announce" { a = $2 } $1 == "weight_scrape" { sc = $2 }
-    END { printf "aquatic_http_load_test defaults without TLS: %s worker, %s keep-alive connections, %s torrents, announce:scrape %s:%s, seeder p %s", w, c, t, a, sc, s }
+    END { printf "aquatic_http_load_test, defaults but TLS off: %s worker, %s keep-alive connections, %s torrents, announce:scrape %s:%s, seeder p %s", w, c, t, a, sc, s }
 ' "$TMP/load_test.toml")
 LOAD_DESC+="; 1 worker thread per tracker (aquatic_http: +1 swarm thread), <= $MAX_PEERS peers/response"
 
+# Response size column of the summary (field of rounds.txt).
+SIZE_FIELD=12 SIZE_LABEL=B/resp
+
 start_aquatic() {
-    TARGET_PORT=$(free_port)
+    free_port TARGET_PORT
     local cfg="$TMP/aquatic_http-r$1.toml"
     cp "$TMP/aquatic_http.toml" "$cfg"
     toml_set "$cfg" network address "\"127.0.0.1:$TARGET_PORT\""
@@ -48,10 +55,10 @@ start_aquatic() {
 }
 
 start_swarmgate() {
-    TARGET_PORT=$(free_port)
+    free_port TARGET_PORT
     local udp_port portal_port
-    udp_port=$(free_port)
-    portal_port=$(free_port)
+    free_port udp_port
+    free_port portal_port
     mkdir -p "$TMP/swarmgate-data-r$1"
     # TOKIO_WORKER_THREADS: the HTTP tracker runs on the tokio runtime.
     start_tracker "$RESULTS/swarmgate-r$1.log" env \
@@ -64,7 +71,7 @@ start_swarmgate() {
         SWARMGATE_TRACKER__DEFAULT_NUMWANT="$MAX_PEERS" \
         SWARMGATE_STORAGE__DATA_DIR="$TMP/swarmgate-data-r$1" \
         SWARMGATE_LOG__LEVEL="${SWARMGATE_LOG__LEVEL:-warn}" \
-        "$SWARMGATE_BIN" serve
+        "$SG_BIN" serve
     wait_http_ready "$TARGET_PORT"
 }
 

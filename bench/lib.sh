@@ -58,34 +58,41 @@ bench_init() {
     mkdir -p "$RESULTS"
 }
 
-# install_aquatic CRATE: cargo install into bench/.root unless present.
-# Default features are off: aquatic 0.9.0's default `prometheus` feature
-# pulls metrics 0.22.3, which current rustc rejects (E0521). `mimalloc`,
-# the other default feature, is kept.
+# install_aquatic CRATE [CARGO-INSTALL-ARGS...]: cargo install into
+# bench/.root unless present.
 install_aquatic() {
     local crate=$1
+    shift
     if [[ -x $BIN/$crate ]]; then
         return
     fi
     log "installing $crate $AQUATIC_VERSION into bench/.root (release build, takes minutes)"
-    cargo install --locked --root "$BENCH_ROOT" --no-default-features --features mimalloc \
-        "$crate@$AQUATIC_VERSION" || die "cargo install $crate failed"
+    cargo install --locked --root "$BENCH_ROOT" "$@" "$crate@$AQUATIC_VERSION" ||
+        die "cargo install $crate failed"
 }
 
-# build_swarmgate: sets SWARMGATE_BIN (a given SWARMGATE_BIN skips the build).
+# The trackers' default features are `prometheus` and `mimalloc`; aquatic
+# 0.9.0's `prometheus` pulls metrics 0.22.3, which current rustc rejects
+# (E0521), so only `mimalloc` is kept. The load testers have no default
+# features.
+AQUATIC_TRACKER_FEATURES=(--no-default-features --features mimalloc)
+
+# build_swarmgate: sets SG_BIN (BENCH_SWARMGATE_BIN skips the build;
+# the knob cannot start with SWARMGATE_, swarmgate reads those as config).
 build_swarmgate() {
-    if [[ -n ${SWARMGATE_BIN:-} ]]; then
-        [[ -x $SWARMGATE_BIN ]] || die "SWARMGATE_BIN=$SWARMGATE_BIN is not executable"
+    if [[ -n ${BENCH_SWARMGATE_BIN:-} ]]; then
+        [[ -x $BENCH_SWARMGATE_BIN ]] || die "BENCH_SWARMGATE_BIN=$BENCH_SWARMGATE_BIN is not executable"
+        SG_BIN=$BENCH_SWARMGATE_BIN
         return
     fi
     log "cargo build --release -p swarmgate"
     (cd "$REPO" && cargo build --release -p swarmgate) || die "building swarmgate failed"
-    SWARMGATE_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/swarmgate"
-    [[ -x $SWARMGATE_BIN ]] || die "no binary at $SWARMGATE_BIN (set SWARMGATE_BIN)"
+    SG_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/swarmgate"
+    [[ -x $SG_BIN ]] || die "no binary at $SG_BIN (set BENCH_SWARMGATE_BIN)"
 }
 
-# free_port: a port on 127.0.0.1 that is free for both TCP and UDP and on
-# which nothing listens.
+# free_port VAR: sets VAR to a port on 127.0.0.1 that is free for both TCP
+# and UDP, on which nothing listens, and not handed out before.
 free_port() {
     local port i
     for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -101,7 +108,7 @@ EOF
         ) || continue
         if [[ -z $(ss -Hlntu "( sport = :$port )") ]] && [[ " ${USED_PORTS:-} " != *" $port "* ]]; then
             USED_PORTS="${USED_PORTS:-} $port"
-            echo "$port"
+            printf -v "$1" '%s' "$port"
             return
         fi
     done
@@ -139,8 +146,15 @@ start_tracker() {
     PIDS+=("$TRACKER_PID")
 }
 
+# stop_tracker: SIGTERM, and SIGKILL if it is still running after 10 s.
 stop_tracker() {
+    local i
     kill "$TRACKER_PID" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$TRACKER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$TRACKER_PID" 2>/dev/null || true
     wait "$TRACKER_PID" 2>/dev/null || true
     local keep=() pid
     for pid in "${PIDS[@]}"; do
@@ -152,7 +166,7 @@ stop_tracker() {
 # cpu_ticks PID: utime+stime of the whole process, in clock ticks.
 cpu_ticks() {
     local stat
-    read -r stat <"/proc/$1/stat" 2>/dev/null || {
+    read -r stat 2>/dev/null <"/proc/$1/stat" || {
         echo NA
         return
     }
@@ -171,7 +185,8 @@ vm_hwm_kib() {
 # and, each time it prints an interval report, samples the tracker's CPU
 # time. Writes OUTPREFIX.out (tester stdout), .err and .tsv with one row per
 # interval: k, t_end, tracker ticks at t_end, requests/s, responses/s,
-# errors/s, load tester ticks at t_end.
+# errors/s, load tester ticks at t_end, peers per announce response (UDP),
+# Mbit/s received by the tester (HTTP).
 # The reports of both testers start with `Requests out: N/second` and
 # contain `Responses in: N/second` and `- Error responses: N` (UDP) or
 # `- Failure responses: N` (HTTP).
@@ -183,17 +198,17 @@ run_load_test() {
     taskset -c "$BENCH_LOAD_CPU" "$@" >"$fifo" 2>"$prefix.err" &
     local lt=$!
     PIDS+=("$lt")
-    local k=0 t ticks lticks req="" rate="" err=0 line
+    local k=0 t ticks lticks req="" rate="" err=0 peers=NA bwin=NA line
     t=$EPOCHREALTIME
     ticks=$(cpu_ticks "$TRACKER_PID")
     lticks=$(cpu_ticks "$lt")
-    printf 'k\tt\tticks\treq\trate\terr\tload_ticks\n' >"$prefix.tsv"
-    printf '0\t%s\t%s\tNA\tNA\tNA\t%s\n' "$t" "$ticks" "$lticks" >>"$prefix.tsv"
+    printf 'k\tt\tticks\treq\trate\terr\tload_ticks\tpeers\tbw_in\n' >"$prefix.tsv"
+    printf '0\t%s\t%s\tNA\tNA\tNA\t%s\tNA\tNA\n' "$t" "$ticks" "$lticks" >>"$prefix.tsv"
     flush_row() {
         if [[ -n $req && -n $rate ]]; then
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$t" "$ticks" "$req" "$rate" "$err" "$lticks" >>"$prefix.tsv"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$t" "$ticks" "$req" "$rate" "$err" "$lticks" "$peers" "$bwin" >>"$prefix.tsv"
         fi
-        req="" rate="" err=0
+        req="" rate="" err=0 peers=NA bwin=NA
     }
     while IFS= read -r line; do
         printf '%s\n' "$line" >>"$prefix.out"
@@ -214,6 +229,13 @@ run_load_test() {
         *"- Error responses:"* | *"- Failure responses:"*)
             err=${line##* }
             ;;
+        "Peers per announce response: "*)
+            peers=${line##* }
+            ;;
+        "Bandwidth in: "*)
+            bwin=${line##* }
+            bwin=${bwin%Mbit/s}
+            ;;
         "# aquatic load test report"* | *"load test report"*)
             flush_row
             ;;
@@ -230,7 +252,8 @@ run_load_test() {
 }
 
 # summarize_round TSV: prints `rate_median cpu_us_per_resp_window
-# cpu_us_median loss_pct err_per_s intervals tracker_cpu_pct load_cpu_pct`
+# cpu_us_median loss_pct err_per_s intervals tracker_cpu_pct load_cpu_pct
+# peers_per_announce bytes_per_response`
 # over the intervals after the warm-up.
 summarize_round() {
     awk -v warm=$((BENCH_WARMUP / INTERVAL)) -v hz="$CLK_TCK" '
@@ -239,7 +262,7 @@ summarize_round() {
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         NR == 1 { next }
-        { kk = $1; T[kk] = $2; C[kk] = $3; R[kk] = $4; S[kk] = $5; E[kk] = $6; L[kk] = $7; if (kk > last) last = kk }
+        { kk = $1; T[kk] = $2; C[kk] = $3; R[kk] = $4; S[kk] = $5; E[kk] = $6; L[kk] = $7; P[kk] = $8; B[kk] = $9; if (kk > last) last = kk }
         END {
             n = 0
             for (kk = warm + 1; kk <= last; kk++) {
@@ -247,10 +270,12 @@ summarize_round() {
                 dt = T[kk] - T[kk - 1]; dc = C[kk] - C[kk - 1]; resp = S[kk] * dt
                 n++; rates[n] = S[kk]; cpus[n] = resp > 0 ? dc / hz * 1e6 / resp : 0
                 tc += dc; tresp += resp; treq += R[kk] * dt; terr += E[kk] * dt; tdt += dt
-                if (L[kk] != "NA" && L[kk - 1] != "NA") tl += L[kk] - L[kk - 1]
+                if (L[kk] != "NA" && L[kk - 1] != "NA") { tl += L[kk] - L[kk - 1]; tldt += dt }
+                if (P[kk] != "NA" && P[kk] != "") { np++; peers[np] = P[kk] }
+                if (B[kk] != "NA" && B[kk] != "" && S[kk] > 0) { nb++; bytes[nb] = B[kk] * 131072 / S[kk] }
             }
-            if (n == 0) { print "NA NA NA NA NA 0 NA NA"; exit }
-            printf "%.0f %.3f %.3f %.2f %.1f %d %.0f %.0f\n", median(rates, n), (tresp > 0 ? tc / hz * 1e6 / tresp : 0), median(cpus, n), (treq > 0 ? 100 * (1 - tresp / treq) : 0), terr / tdt, n, 100 * tc / hz / tdt, 100 * tl / hz / tdt
+            if (n == 0) { print "NA NA NA NA NA 0 NA NA NA NA"; exit }
+            printf "%.0f %.3f %.3f %.2f %.1f %d %.0f %s %s %s\n", median(rates, n), (tresp > 0 ? tc / hz * 1e6 / tresp : 0), median(cpus, n), (treq > 0 && tresp < treq ? 100 * (1 - tresp / treq) : 0), terr / tdt, n, 100 * tc / hz / tdt, (tldt > 0 ? sprintf("%.0f", 100 * tl / hz / tldt) : "NA"), (np ? sprintf("%.1f", median(peers, np)) : "NA"), (nb ? sprintf("%.0f", median(bytes, nb)) : "NA")
         }
     ' "$1"
 }
@@ -269,13 +294,18 @@ ratio() {
 # 127.0.0.1:PORT gets a connect response, and the tracker is still running.
 wait_udp_ready() {
     local port=$1
-    python3 - "$port" <<'PY' || die "no UDP tracker answered on 127.0.0.1:$port (see the tracker log)"
+    python3 - "$port" "$TRACKER_PID" <<'PY' || die "no UDP tracker answered on 127.0.0.1:$port (see the tracker log in $RESULTS)"
 import socket, struct, sys, time
-port = int(sys.argv[1])
+port, pid = int(sys.argv[1]), sys.argv[2]
+def alive():
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.2)
 deadline = time.time() + 20
-while time.time() < deadline:
+while time.time() < deadline and alive():
     s.sendto(struct.pack(">QII", 0x41727101980, 0, 12345), ("127.0.0.1", port))
     try:
         data = s.recv(64)
@@ -293,11 +323,16 @@ PY
 # 127.0.0.1:PORT gets an HTTP response.
 wait_http_ready() {
     local port=$1
-    python3 - "$port" <<'PY' || die "no HTTP tracker answered on 127.0.0.1:$port (see the tracker log)"
+    python3 - "$port" "$TRACKER_PID" <<'PY' || die "no HTTP tracker answered on 127.0.0.1:$port (see the tracker log in $RESULTS)"
 import http.client, sys, time
-port = int(sys.argv[1])
+port, pid = int(sys.argv[1]), sys.argv[2]
+def alive():
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 deadline = time.time() + 20
-while time.time() < deadline:
+while time.time() < deadline and alive():
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
         c.request("GET", "/scrape?info_hash=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00")
@@ -316,7 +351,7 @@ PY
 # (prints nothing, sets LOAD_TEST_CMD). Then prints the summary block.
 run_rounds() {
     local label=$1 round name order
-    echo "# name round rate_median cpu_us_per_resp cpu_us_median lost_pct errors_per_s intervals tracker_cpu_pct load_cpu_pct vmhwm_kib tester_average tester_stderr_lines alive" >"$RESULTS/rounds.txt"
+    echo "# name round rate_median cpu_us_per_resp cpu_us_median lost_pct errors_per_s intervals tracker_cpu_pct load_cpu_pct peers_per_announce bytes_per_response vmhwm_kib tester_average tester_stderr_lines alive" >"$RESULTS/rounds.txt"
     for ((round = 1; round <= BENCH_ROUNDS; round++)); do
         if ((round % 2)); then order="aquatic swarmgate"; else order="swarmgate aquatic"; fi
         for name in $order; do
@@ -346,7 +381,7 @@ col() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$RESULTS/rounds.txt"; }
 
 print_summary() {
     local label=$1 name
-    local -A rate cpu rss loss err tcpu lcpu warn
+    local -A rate cpu rss loss err tcpu lcpu size warn
     for name in aquatic swarmgate; do
         rate[$name]=$(col "$name" 3 | median_stdin)
         cpu[$name]=$(col "$name" 4 | median_stdin)
@@ -354,10 +389,11 @@ print_summary() {
         err[$name]=$(col "$name" 7 | median_stdin)
         tcpu[$name]=$(col "$name" 9 | median_stdin)
         lcpu[$name]=$(col "$name" 10 | median_stdin)
-        rss[$name]=$(col "$name" 11 | sort -g | tail -1)
+        size[$name]=$(col "$name" "$SIZE_FIELD" | grep -v NA | median_stdin)
+        rss[$name]=$(col "$name" 13 | sort -g | tail -1)
         warn[$name]=""
-        [[ $(col "$name" 14 | sort -u) == yes ]] || warn[$name]+=" tracker-died"
-        [[ $(col "$name" 13 | sort -g | tail -1) == 0 ]] || warn[$name]+=" tester-stderr"
+        [[ $(col "$name" 16 | sort -u) == yes ]] || warn[$name]+=" tracker-died"
+        [[ $(col "$name" 15 | sort -g | tail -1) == 0 ]] || warn[$name]+=" tester-stderr"
         awk -v e="${err[$name]}" 'BEGIN { exit !(e != "NA" && e > 0) }' && warn[$name]+=" error-responses"
     done
     local rev
@@ -371,14 +407,19 @@ print_summary() {
     echo "load:     $LOAD_DESC"
     echo "run:      ${BENCH_SECONDS}s per tracker, first ${BENCH_WARMUP}s ignored, ${BENCH_ROUNDS} round(s); medians over ${INTERVAL}s intervals and rounds"
     echo
-    printf '%-17s %11s %11s %9s %7s %8s %9s %9s\n' tracker responses/s "CPU us/resp" "RSS MiB" "lost %" errors/s "tracker%" "tester%"
+    printf '%-17s %11s %11s %8s %7s %8s %9s %8s %8s\n' tracker responses/s "CPU us/resp" "RSS MiB" "lost %" errors/s "$SIZE_LABEL" tracker% tester%
     for name in aquatic swarmgate; do
-        printf '%-17s %11s %11s %9s %7s %8s %9s %9s%s\n' "$name" "${rate[$name]}" "${cpu[$name]}" \
+        printf '%-17s %11s %11s %8s %7s %8s %9s %8s %8s%s\n' "$name" "${rate[$name]}" "${cpu[$name]}" \
             "$(awk -v k="${rss[$name]}" 'BEGIN { if (k == "NA" || k == "") print "NA"; else printf "%.1f", k / 1024 }')" \
-            "${loss[$name]}" "${err[$name]}" "${tcpu[$name]}" "${lcpu[$name]}" "${warn[$name]:+   WARNING:${warn[$name]}}"
+            "${loss[$name]}" "${err[$name]}" "${size[$name]}" "${tcpu[$name]}" "${lcpu[$name]}" "${warn[$name]:+   WARNING:${warn[$name]}}"
     done
-    printf '%-17s %11s %11s %9s\n' "swarmgate/aquatic" "$(ratio "${rate[swarmgate]}" "${rate[aquatic]}")" \
+    printf '%-17s %11s %11s %8s\n' "swarmgate/aquatic" "$(ratio "${rate[swarmgate]}" "${rate[aquatic]}")" \
         "$(ratio "${cpu[swarmgate]}" "${cpu[aquatic]}")" "$(ratio "${rss[swarmgate]}" "${rss[aquatic]}")"
+    if awk -v a="${size[aquatic]}" -v b="${size[swarmgate]}" \
+        'BEGIN { exit !(a != "NA" && b != "NA" && (a + b) > 0 && (b < 0.5 * a || b > 2 * a)) }'; then
+        echo "WARNING: $SIZE_LABEL differs (aquatic ${size[aquatic]}, swarmgate ${size[swarmgate]}):" \
+            "the trackers did not answer with the same amount of data; compare with care"
+    fi
     echo "---------------------------------------"
     echo "raw data: $RESULTS"
 }

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bench_init udp
-install_aquatic aquatic_udp
+install_aquatic aquatic_udp "${AQUATIC_TRACKER_FEATURES[@]}"
 install_aquatic aquatic_udp_load_test
 build_swarmgate
 
@@ -30,8 +30,11 @@ LOAD_DESC=$(awk -F' = ' '
 ' "$TMP/load_test.toml")
 LOAD_DESC+=", <= $MAX_PEERS peers/response"
 
+# Response size column of the summary (field of rounds.txt).
+SIZE_FIELD=11 SIZE_LABEL=peers/ann
+
 start_aquatic() {
-    TARGET_PORT=$(free_port)
+    free_port TARGET_PORT
     local cfg="$TMP/aquatic_udp-r$1.toml"
     cp "$TMP/aquatic_udp.toml" "$cfg"
     toml_set "$cfg" network address "\"127.0.0.1:$TARGET_PORT\""
@@ -41,10 +44,10 @@ start_aquatic() {
 }
 
 start_swarmgate() {
-    TARGET_PORT=$(free_port)
+    free_port TARGET_PORT
     local http_port portal_port
-    http_port=$(free_port)
-    portal_port=$(free_port)
+    free_port http_port
+    free_port portal_port
     mkdir -p "$TMP/swarmgate-data-r$1"
     start_tracker "$RESULTS/swarmgate-r$1.log" env \
         SWARMGATE_TRACKER__UDP_BIND="127.0.0.1:$TARGET_PORT" \
@@ -55,7 +58,7 @@ start_swarmgate() {
         SWARMGATE_TRACKER__DEFAULT_NUMWANT="$MAX_PEERS" \
         SWARMGATE_STORAGE__DATA_DIR="$TMP/swarmgate-data-r$1" \
         SWARMGATE_LOG__LEVEL="${SWARMGATE_LOG__LEVEL:-warn}" \
-        "$SWARMGATE_BIN" serve
+        "$SG_BIN" serve
     wait_udp_ready "$TARGET_PORT"
 }
 
