@@ -12,14 +12,14 @@ use crate::service::{AnnounceInput, Tracker};
 use crate::shutdown::Shutdown;
 use crate::stats::bump;
 use std::io;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use swarm::PeerOut;
 use tracker_proto::udp::{
-    AnnounceRequest, AnnounceResponse, Request, RequestParseError, Response, ScrapeRequest,
-    ScrapeStats, TransactionId,
+    AnnounceHeader, AnnounceRequest, Request, RequestParseError, Response, ScrapeRequest,
+    ScrapeStats, TransactionId, write_announce, write_error,
 };
 
 /// How often an idle worker checks for shutdown.
@@ -130,7 +130,8 @@ impl Worker {
                 if !self.connection_is_valid(req.connection_id, ip) {
                     return self.error(req.transaction_id, STALE_CONNECTION);
                 }
-                self.announce(&req, ip)
+                self.announce(&req, ip);
+                return true;
             }
             Request::Scrape(req) => {
                 bump(&stats.scrapes);
@@ -157,11 +158,7 @@ impl Worker {
             Request::Announce(r) => r.transaction_id,
             Request::Scrape(r) => r.transaction_id,
         };
-        Response::Error {
-            transaction_id,
-            message: refused.message,
-        }
-        .write_to(&mut self.reply);
+        write_error(&mut self.reply, transaction_id, &refused.message);
         true
     }
 
@@ -173,15 +170,13 @@ impl Worker {
 
     fn error(&mut self, transaction_id: TransactionId, message: &str) -> bool {
         bump(&self.tracker.stats().udp.errors);
-        Response::Error {
-            transaction_id,
-            message: message.to_owned(),
-        }
-        .write_to(&mut self.reply);
+        write_error(&mut self.reply, transaction_id, message);
         true
     }
 
-    fn announce(&mut self, req: &AnnounceRequest, ip: IpAddr) -> Response {
+    /// Records the announce and writes the reply straight from the swarm's
+    /// peer list into the reply buffer: no per-request allocation.
+    fn announce(&mut self, req: &AnnounceRequest, ip: IpAddr) {
         let input = AnnounceInput {
             info_hash: req.info_hash,
             peer_id: req.peer_id,
@@ -191,26 +186,15 @@ impl Worker {
             numwant: req.num_want,
         };
         let counts = self.tracker.announce(ip, &input, &mut self.peers);
-        let interval = self.tracker.settings().announce_interval;
-        let (seeders, leechers) = (counts.seeders, counts.leechers);
-        let transaction_id = req.transaction_id;
+        let header = AnnounceHeader {
+            transaction_id: req.transaction_id,
+            interval: self.tracker.settings().announce_interval,
+            leechers: counts.leechers,
+            seeders: counts.seeders,
+        };
         // The swarm only hands out peers of the requester's family.
-        match ip {
-            IpAddr::V4(_) => Response::AnnounceV4(AnnounceResponse {
-                transaction_id,
-                interval,
-                leechers,
-                seeders,
-                peers: self.peers.iter().filter_map(|p| as_v4(p.addr)).collect(),
-            }),
-            IpAddr::V6(_) => Response::AnnounceV6(AnnounceResponse {
-                transaction_id,
-                interval,
-                leechers,
-                seeders,
-                peers: self.peers.iter().filter_map(|p| as_v6(p.addr)).collect(),
-            }),
-        }
+        let peers = self.peers.iter().map(|p| p.addr);
+        write_announce(&mut self.reply, header, ip.is_ipv6(), peers);
     }
 
     fn scrape(&self, req: &ScrapeRequest) -> Response {
@@ -241,18 +225,4 @@ const STALE_CONNECTION: &str = "connection id expired or invalid; reconnect";
 /// can age an id without sleeping.
 fn unix_now(tracker: &Tracker) -> u64 {
     u64::from(tracker.now().0)
-}
-
-fn as_v4(addr: SocketAddr) -> Option<SocketAddrV4> {
-    match addr {
-        SocketAddr::V4(a) => Some(a),
-        SocketAddr::V6(_) => None,
-    }
-}
-
-fn as_v6(addr: SocketAddr) -> Option<SocketAddrV6> {
-    match addr {
-        SocketAddr::V6(a) => Some(a),
-        SocketAddr::V4(_) => None,
-    }
 }

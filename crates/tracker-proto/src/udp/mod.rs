@@ -32,6 +32,7 @@ mod response;
 
 use crate::{AnnounceEvent, InfoHash, PeerId};
 pub use connection_id::ConnectionIds;
+pub use response::{AnnounceHeader, write_announce, write_error};
 use std::net::{SocketAddrV4, SocketAddrV6};
 
 /// BEP 15's magic `protocol_id` of a connect request.

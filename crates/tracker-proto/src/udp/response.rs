@@ -12,7 +12,48 @@
 
 use super::reader::Reader;
 use super::{AnnounceResponse, ConnectionId, Response, ScrapeStats, TransactionId, action};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// Writes an announce response straight from peer addresses, for the
+/// server's hot path: [`Response::write_to`] needs the peers collected in
+/// a `Vec` first. Only peers of the requester's family (`ipv6`) are
+/// written; others cannot be encoded in this response (BEP 15) and are
+/// skipped.
+pub fn write_announce(
+    out: &mut Vec<u8>,
+    header: AnnounceHeader,
+    ipv6: bool,
+    peers: impl IntoIterator<Item = SocketAddr>,
+) {
+    write_header(out, action::ANNOUNCE, header.transaction_id);
+    out.extend_from_slice(&header.interval.to_be_bytes());
+    out.extend_from_slice(&header.leechers.to_be_bytes());
+    out.extend_from_slice(&header.seeders.to_be_bytes());
+    for peer in peers {
+        match (peer.ip(), ipv6) {
+            (IpAddr::V4(ip), false) => out.extend_from_slice(&ip.octets()),
+            (IpAddr::V6(ip), true) => out.extend_from_slice(&ip.octets()),
+            _ => continue,
+        }
+        out.extend_from_slice(&peer.port().to_be_bytes());
+    }
+}
+
+/// The fixed part of an announce response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnnounceHeader {
+    pub transaction_id: TransactionId,
+    pub interval: u32,
+    pub leechers: u32,
+    pub seeders: u32,
+}
+
+/// Writes an error response without building a [`Response`] (whose
+/// message is an owned `String`).
+pub fn write_error(out: &mut Vec<u8>, transaction_id: TransactionId, message: &str) {
+    write_header(out, action::ERROR, transaction_id);
+    out.extend_from_slice(message.as_bytes());
+}
 
 impl Response {
     /// Appends the wire bytes to `out`.
@@ -27,19 +68,13 @@ impl Response {
             }
             Response::AnnounceV4(a) => {
                 out.reserve(20 + 6 * a.peers.len());
-                write_announce_header(out, a);
-                for peer in &a.peers {
-                    out.extend_from_slice(&peer.ip().octets());
-                    out.extend_from_slice(&peer.port().to_be_bytes());
-                }
+                let peers = a.peers.iter().map(|p| SocketAddr::V4(*p));
+                write_announce(out, announce_header(a), false, peers);
             }
             Response::AnnounceV6(a) => {
                 out.reserve(20 + 18 * a.peers.len());
-                write_announce_header(out, a);
-                for peer in &a.peers {
-                    out.extend_from_slice(&peer.ip().octets());
-                    out.extend_from_slice(&peer.port().to_be_bytes());
-                }
+                let peers = a.peers.iter().map(|p| SocketAddr::V6(*p));
+                write_announce(out, announce_header(a), true, peers);
             }
             Response::Scrape {
                 transaction_id,
@@ -56,10 +91,7 @@ impl Response {
             Response::Error {
                 transaction_id,
                 message,
-            } => {
-                write_header(out, action::ERROR, *transaction_id);
-                out.extend_from_slice(message.as_bytes());
-            }
+            } => write_error(out, *transaction_id, message),
         }
     }
 
@@ -134,11 +166,13 @@ fn write_header(out: &mut Vec<u8>, action: u32, transaction_id: TransactionId) {
     out.extend_from_slice(&transaction_id.0.to_be_bytes());
 }
 
-fn write_announce_header<A>(out: &mut Vec<u8>, a: &AnnounceResponse<A>) {
-    write_header(out, action::ANNOUNCE, a.transaction_id);
-    out.extend_from_slice(&a.interval.to_be_bytes());
-    out.extend_from_slice(&a.leechers.to_be_bytes());
-    out.extend_from_slice(&a.seeders.to_be_bytes());
+fn announce_header<A>(a: &AnnounceResponse<A>) -> AnnounceHeader {
+    AnnounceHeader {
+        transaction_id: a.transaction_id,
+        interval: a.interval,
+        leechers: a.leechers,
+        seeders: a.seeders,
+    }
 }
 
 /// `None` unless `bytes` is a whole number of `N`-byte entries.
