@@ -91,3 +91,42 @@ fn a_missing_config_file_is_an_error_not_the_defaults() {
     let err = Config::load(Some(Path::new("/nonexistent/swarmgate.toml"))).unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
+
+#[test]
+fn trusted_proxies_come_as_a_list_in_toml_and_comma_separated_in_the_environment() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "p.toml",
+            "[network]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n",
+        )?;
+        let config = Config::load(Some(Path::new("p.toml"))).unwrap();
+        let nets: Vec<String> = config
+            .network
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["10.0.0.0/8", "::1/128"]);
+
+        jail.set_env(
+            "SWARMGATE_NETWORK__TRUSTED_PROXIES",
+            "192.168.0.0/16, 127.0.0.1",
+        );
+        let config = Config::load(None).unwrap();
+        let nets: Vec<String> = config
+            .network
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["192.168.0.0/16", "127.0.0.1/32"]);
+
+        jail.set_env("SWARMGATE_NETWORK__TRUSTED_PROXIES", "10.0.0.0/8,not-a-net");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("network.trusted_proxies") && err.contains("not-a-net"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
