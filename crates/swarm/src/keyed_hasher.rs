@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 /// std's keyed SipHash under keys drawn once per process.
 ///
-/// Peer ids, and in open mode info-hashes too, are chosen by clients, so the
-/// maps need a keyed hash or a client could flood one bucket (HashDoS). A
+/// Peers choose their ports (and, over IPv6, most of their address bits),
+/// and in open mode clients choose info-hashes too, so the maps need a
+/// keyed hash or a client could flood one bucket (HashDoS). A
 /// `RandomState` in each map would do, but costs 16 bytes per map and a
 /// torrent holds two peer maps; this zero-sized builder shares one key pair.
 #[derive(Clone, Copy, Debug, Default)]

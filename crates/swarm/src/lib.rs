@@ -18,39 +18,52 @@
 //!   peers is removed at once), a queue of counts changed since they were
 //!   last persisted, running seeder/leecher totals and a `SmallRng`.
 //! - `torrent`: a torrent's IPv4 and IPv6 peers in two maps. A peer is
-//!   keyed by its peer id within its address family, so a re-announce
-//!   replaces its entry. IPv4-mapped IPv6 addresses count as IPv4.
+//!   keyed by its address (IP and port) within its family: the address is
+//!   what other peers dial, so two entries with one address would be one
+//!   endpoint handed out twice. A re-announce from the same address
+//!   replaces the entry, even under a new peer id (a client restarted on
+//!   the same port). The peer id is no key because anyone can send it:
+//!   dictionary-model replies (BEP 3) show it, and a `stopped` announce
+//!   carrying it must not evict the peer; only the endpoint itself can
+//!   replace or remove its entry. Load testers that give every simulated
+//!   peer one id (aquatic's sends twenty zero bytes) still build real
+//!   swarms. IPv4-mapped IPv6 addresses count as IPv4, under the same key
+//!   as the plain IPv4 address.
 //! - `peer_map`: one family's peers in an `IndexMap`, leechers first and
 //!   seeders after, so the counts are exact by construction and a seeder
 //!   is offered only leechers without scanning past any seeder.
-//! - `peer`: the compact per-peer record.
+//! - `peer`: the compact address key and per-peer record.
 //! - `keyed_hasher`: std's keyed SipHash, one key pair per process, for
-//!   every map, since clients choose peer ids and info-hashes.
+//!   every map, since clients choose their ports (and, over IPv6, much of
+//!   their address) and info-hashes.
 //!
 //! # Selection
 //!
 //! Up to `numwant` peers (default [`SwarmConfig::default_numwant`], capped
 //! at [`SwarmConfig::max_numwant`]) of the requester's family, never the
-//! requester: consecutive entries from a random start, wrapping around,
-//! which costs O(numwant) and allocates nothing beyond `out`. The start
-//! comes from the shard's `SmallRng`, seeded from the OS so that clients
-//! cannot predict it. Seeders are offered only leechers, as seeders have
-//! nothing to trade with each other.
+//! requester's own address and no address twice: consecutive entries from
+//! a random start, wrapping around, which costs O(numwant) and allocates
+//! nothing beyond `out`. The start comes from the shard's `SmallRng`,
+//! seeded from the OS so that clients cannot predict it. Seeders are
+//! offered only leechers, as seeders have nothing to trade with each
+//! other.
 //!
 //! # Counts
 //!
 //! A peer with `left == 0` is a seeder. Seeders and leechers are exact at
 //! every moment. `completed` counts a download once: an announce with
-//! event `completed` and nothing left, from a peer that was absent or a
-//! leecher. A stopped announce removes the peer; [`Swarm::expire`] drops
-//! peers not seen for [`SwarmConfig::peer_ttl_secs`].
+//! event `completed` and nothing left, from an address whose entry was
+//! absent or a leecher's. A stopped announce removes the entry at its
+//! address, whatever peer id either carries; [`Swarm::expire`] drops peers
+//! not seen for [`SwarmConfig::peer_ttl_secs`].
 //!
 //! # Memory
 //!
-//! A stored IPv4 peer is 12 bytes (4 address, 2 port, 1 seeder flag, 4
-//! last-seen [`Secs`], 1 padding); IPv6 is 24 (16 + 2 + 1 + 4 + 1). In the
-//! `IndexMap` each entry adds its cached hash (8) and the 20-byte
-//! [`PeerId`]: 40 bytes for IPv4, 56 for IPv6 (alignment). The index is a
+//! A peer's key is its address: 6 bytes for IPv4 (4 address, 2 port), 18
+//! for IPv6 (16 + 2). Its record is 25 bytes with alignment 1: the 20-byte
+//! [`PeerId`], the seeder flag and the last-seen [`Secs`] as 4 bytes. In
+//! the `IndexMap` each entry adds its cached hash (8): 40 bytes for IPv4
+//! (39 rounded up), 56 for IPv6 (51 rounded up). The index is a
 //! hashbrown table of `usize` with one control byte per bucket, 9 bytes per
 //! bucket at most 7/8 full, so about 10.3 bytes per peer; indexmap sizes
 //! the entry vector to the table's capacity.
@@ -61,8 +74,8 @@
 //! | IPv6 | 66 B | 132 B |
 //!
 //! Under a counting allocator, 917,504 IPv4 peers in one torrent (a full
-//! table of 2^20 buckets) take 50.3 B each. `peer::tests` pins the record
-//! and entry sizes.
+//! table of 2^20 buckets) take 50.3 B each, IPv6 peers 66.3 B.
+//! `peer::tests` pins the key, record and entry sizes.
 //!
 //! Per torrent: a 152-byte slot in the shard's table (20-byte key, 4 of
 //! padding, two 64-byte peer maps) and its control byte, the table at most
@@ -188,9 +201,11 @@ impl Swarm {
     }
 
     /// Records the announce and fills `out` (cleared first) with up to
-    /// numwant peers of the requester's address family, never the
-    /// requester itself. A `stopped` announce removes the peer and hands
-    /// out no peers. Returns the torrent's counts after the change.
+    /// numwant peers of the requester's address family, each address once
+    /// and never the requester's own. A peer is its address: an announce
+    /// replaces the entry at `req.addr` whatever peer id it had, and a
+    /// `stopped` announce removes that entry and hands out no peers.
+    /// Returns the torrent's counts after the change.
     ///
     /// A seeder is handed only leechers. An IPv4-mapped IPv6 address
     /// counts as IPv4. `out` is not allocated beyond `numwant` entries.

@@ -1,5 +1,5 @@
-//! The peers of one torrent in one address family, partitioned so that
-//! selection never scans.
+//! The peers of one torrent in one address family, keyed by address and
+//! partitioned so that selection never scans.
 //!
 //! Invariant: in index order, every leecher comes before every seeder;
 //! `peers[..leechers]` are the leechers and `peers[leechers..]` the seeders.
@@ -12,14 +12,14 @@
 
 use crate::PeerOut;
 use crate::keyed_hasher::KeyedHasher;
-use crate::peer::{CompactIp, Peer};
+use crate::peer::{CompactIp, Peer, PeerKey};
 use indexmap::IndexMap;
 use indexmap::map::Entry;
 use rand::Rng;
-use tracker_proto::PeerId;
 
 pub(crate) struct PeerMap<I> {
-    peers: IndexMap<PeerId, Peer<I>, KeyedHasher>,
+    /// One entry per address, so no address is ever handed out twice.
+    peers: IndexMap<PeerKey<I>, Peer, KeyedHasher>,
     /// How many entries, from index 0, are leechers.
     leechers: usize,
 }
@@ -66,10 +66,11 @@ impl<I: CompactIp> PeerMap<I> {
         self.leechers
     }
 
-    /// Inserts `peer` under `id`, replacing a previous entry. Returns the
-    /// entry's index and, if it replaced one, whether that was a seeder.
-    pub(crate) fn upsert(&mut self, id: PeerId, peer: Peer<I>) -> (usize, Option<bool>) {
-        match self.peers.entry(id) {
+    /// Inserts `peer` at `key`, replacing the entry of that address
+    /// whatever its peer id. Returns the entry's index and, if it replaced
+    /// one, whether that was a seeder.
+    pub(crate) fn upsert(&mut self, key: PeerKey<I>, peer: Peer) -> (usize, Option<bool>) {
+        match self.peers.entry(key) {
             Entry::Occupied(mut entry) => {
                 let index = entry.index();
                 let was_seeder = entry.get().seeder;
@@ -94,9 +95,9 @@ impl<I: CompactIp> PeerMap<I> {
         }
     }
 
-    /// Removes `id`'s entry; returns it.
-    pub(crate) fn remove(&mut self, id: &PeerId) -> Option<Peer<I>> {
-        let index = self.peers.get_index_of(id)?;
+    /// Removes the entry of `key`'s address; returns it.
+    pub(crate) fn remove(&mut self, key: &PeerKey<I>) -> Option<Peer> {
+        let index = self.peers.get_index_of(key)?;
         let peer = self.peers[index];
         let index = if peer.seeder {
             index
@@ -112,11 +113,11 @@ impl<I: CompactIp> PeerMap<I> {
     }
 
     /// Keeps only the peers for which `keep` is true.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Peer<I>) -> bool) -> Removed {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&PeerKey<I>, &Peer) -> bool) -> Removed {
         let mut removed = Removed::default();
         // Order-preserving, so the leechers stay in front.
-        self.peers.retain(|_, peer| {
-            let kept = keep(peer);
+        self.peers.retain(|key, peer| {
+            let kept = keep(key, peer);
             if !kept {
                 if peer.seeder {
                     removed.seeders += 1;
@@ -133,8 +134,8 @@ impl<I: CompactIp> PeerMap<I> {
         removed
     }
 
-    /// Appends up to `want` peers to `out`, never the entry at `requester`;
-    /// only leechers unless `seeders_too`.
+    /// Appends up to `want` peers to `out`, never the entry at `requester`
+    /// (the requester's own address); only leechers unless `seeders_too`.
     ///
     /// Takes consecutive entries from a random start, wrapping around: no
     /// allocation and no rejection loop. Neighbours in index order tend to
@@ -162,10 +163,10 @@ impl<I: CompactIp> PeerMap<I> {
         let start = rng.random_range(0..range);
         let indices = (start..range).chain(0..start).filter(|&i| i != requester);
         for i in indices.take(take) {
-            let (id, peer) = self.peers.get_index(i).expect("index below len");
+            let (key, peer) = self.peers.get_index(i).expect("index below len");
             out.push(PeerOut {
-                peer_id: *id,
-                addr: peer.addr(),
+                peer_id: peer.peer_id,
+                addr: key.addr(),
             });
         }
     }
@@ -223,36 +224,36 @@ mod tests {
     use crate::clock::Secs;
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
+    use tracker_proto::PeerId;
 
-    fn id(n: u8) -> PeerId {
-        PeerId([n; 20])
-    }
-
-    fn peer(n: u8, seeder: bool) -> Peer<[u8; 4]> {
-        Peer {
+    /// Peer `n`'s address.
+    fn key(n: u8) -> PeerKey<[u8; 4]> {
+        PeerKey {
             ip: [10, 0, 0, n],
             port: 6881,
-            seeder,
-            last_seen: Secs(0),
         }
+    }
+
+    fn peer(n: u8, seeder: bool) -> Peer {
+        Peer::new(PeerId([n; 20]), seeder, Secs(0))
     }
 
     #[test]
     fn leechers_stay_in_front_through_inserts_changes_and_removals() {
         let mut map = PeerMap::default();
         for n in 0..20 {
-            map.upsert(id(n), peer(n, n % 3 == 0));
+            map.upsert(key(n), peer(n, n % 3 == 0));
             map.assert_partitioned();
         }
         for n in (0..20).step_by(2) {
-            map.upsert(id(n), peer(n, n % 3 != 0));
+            map.upsert(key(n), peer(n, n % 3 != 0));
             map.assert_partitioned();
         }
         for n in (0..20).step_by(3) {
-            map.remove(&id(n));
+            map.remove(&key(n));
             map.assert_partitioned();
         }
-        map.retain(|p| p.ip[3] % 5 != 0);
+        map.retain(|k, _| k.ip[3] % 5 != 0);
         map.assert_partitioned();
         let seeders = map.peers.values().filter(|p| p.seeder).count();
         assert_eq!(
@@ -265,21 +266,36 @@ mod tests {
     fn upsert_returns_the_index_the_entry_ends_up_at() {
         let mut map = PeerMap::default();
         for n in 0..10 {
-            let (index, _) = map.upsert(id(n), peer(n, n % 2 == 0));
-            assert!(map.peers.get_index_of(&id(n)) == Some(index));
-            let (index, previous) = map.upsert(id(n), peer(n, n % 2 == 1));
-            assert!(map.peers.get_index_of(&id(n)) == Some(index));
+            let (index, _) = map.upsert(key(n), peer(n, n % 2 == 0));
+            assert!(map.peers.get_index_of(&key(n)) == Some(index));
+            let (index, previous) = map.upsert(key(n), peer(n, n % 2 == 1));
+            assert!(map.peers.get_index_of(&key(n)) == Some(index));
             assert_eq!(previous, Some(n % 2 == 0));
         }
+    }
+
+    #[test]
+    fn an_address_holds_one_entry_whatever_its_peer_id() {
+        let mut map = PeerMap::default();
+        let (first, _) = map.upsert(key(1), peer(1, false));
+        let (again, previous) = map.upsert(key(1), peer(2, false));
+        assert_eq!((again, previous), (first, Some(false)));
+        assert_eq!(map.peers.len(), 1);
+        assert!(map.peers[first].peer_id == PeerId([2; 20]));
+        assert!(
+            map.remove(&key(1))
+                .is_some_and(|p| p.peer_id == PeerId([2; 20]))
+        );
+        assert!(map.is_empty());
     }
 
     #[test]
     fn a_seeder_is_only_offered_leechers() {
         let mut map = PeerMap::default();
         for n in 0..10 {
-            map.upsert(id(n), peer(n, n < 7));
+            map.upsert(key(n), peer(n, n < 7));
         }
-        let (me, _) = map.upsert(id(0), peer(0, true));
+        let (me, _) = map.upsert(key(0), peer(0, true));
         let mut rng = SmallRng::seed_from_u64(1);
         let mut out = Vec::new();
         map.select(me, false, 50, &mut rng, &mut out);
@@ -292,9 +308,9 @@ mod tests {
     fn a_sparse_map_gives_back_its_memory_when_swept() {
         let mut map = PeerMap::default();
         for n in 0..=255 {
-            map.upsert(id(n), peer(n, false));
+            map.upsert(key(n), peer(n, false));
         }
-        map.retain(|p| p.ip[3] < 4);
+        map.retain(|k, _| k.ip[3] < 4);
         assert!(
             map.peers.capacity() < 64,
             "capacity {}",

@@ -88,7 +88,8 @@ impl Shard {
             (Some(_), _) => {}
         }
         // A download is counted when a peer finishes it: `completed` with
-        // nothing left, from a peer not already known as a seeder. Clients
+        // nothing left, from an address not already known as a seeder's
+        // (whatever peer id the previous entry there carried). Clients
         // repeat the event (a restart, a lost reply), and a `completed`
         // with bytes still left would let a leecher be counted again and
         // again, so neither counts.
@@ -107,7 +108,9 @@ impl Shard {
             return counts(0, 0, completed);
         };
         let torrent = entry.get_mut();
-        match torrent.remove(&req.peer_id, CompactAddr::from(req.addr)) {
+        // By address only: the peer id is no credential, dictionary-model
+        // replies show it to anyone.
+        match torrent.remove(CompactAddr::from(req.addr)) {
             Some(true) => self.seeders -= 1,
             Some(false) => self.leechers -= 1,
             None => {}

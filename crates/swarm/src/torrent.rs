@@ -1,13 +1,13 @@
 //! One torrent's swarm: its IPv4 and IPv6 peers, kept apart because a
-//! peer can only dial the family it announced from (BEP 7).
+//! peer can only dial the family it announced from (BEP 7), each keyed by
+//! its address.
 
 use crate::clock::Secs;
-use crate::peer::{CompactAddr, CompactIp, Peer, PeerV4, PeerV6};
+use crate::peer::{CompactAddr, CompactIp, Peer, PeerKey};
 use crate::peer_map::{PeerMap, Removed};
 use crate::{Announce, PeerOut};
 use rand::Rng;
 use std::net::SocketAddr;
-use tracker_proto::PeerId;
 
 /// A torrent with at least one peer. The shard drops it when it empties;
 /// its completed count lives on in the shard.
@@ -30,9 +30,10 @@ impl Torrent {
         self.v4.leechers() + self.v6.leechers()
     }
 
-    /// Records the announcing peer and appends up to `numwant` peers of
-    /// its family to `out`. Returns whether its previous entry in that
-    /// family was a seeder (`None`: there was none).
+    /// Records the announcing peer at its address, replacing whatever
+    /// entry that address had, and appends up to `numwant` other peers of
+    /// its family to `out`. Returns whether the address's previous entry
+    /// was a seeder (`None`: there was none).
     pub(crate) fn announce(
         &mut self,
         req: &Announce,
@@ -41,62 +42,46 @@ impl Torrent {
         rng: &mut impl Rng,
         out: &mut Vec<PeerOut>,
     ) -> Option<bool> {
-        let seeder = req.left == 0;
+        let peer = Peer::new(req.peer_id, req.left == 0, now);
         match CompactAddr::from(req.addr) {
-            CompactAddr::V4(ip, port) => {
-                let peer = PeerV4 {
-                    ip,
-                    port,
-                    seeder,
-                    last_seen: now,
-                };
-                upsert_and_select(&mut self.v4, req.peer_id, peer, numwant, rng, out)
-            }
-            CompactAddr::V6(ip, port) => {
-                let peer = PeerV6 {
-                    ip,
-                    port,
-                    seeder,
-                    last_seen: now,
-                };
-                upsert_and_select(&mut self.v6, req.peer_id, peer, numwant, rng, out)
-            }
+            CompactAddr::V4(key) => upsert_and_select(&mut self.v4, key, peer, numwant, rng, out),
+            CompactAddr::V6(key) => upsert_and_select(&mut self.v6, key, peer, numwant, rng, out),
         }
     }
 
-    /// Removes `id` from the family of `addr`; returns whether it was a
-    /// seeder (`None`: it was not there).
-    pub(crate) fn remove(&mut self, id: &PeerId, addr: CompactAddr) -> Option<bool> {
+    /// Removes the entry at `addr`, whatever its peer id; returns whether
+    /// it was a seeder (`None`: there was none).
+    pub(crate) fn remove(&mut self, addr: CompactAddr) -> Option<bool> {
         match addr {
-            CompactAddr::V4(..) => self.v4.remove(id).map(|p| p.seeder),
-            CompactAddr::V6(..) => self.v6.remove(id).map(|p| p.seeder),
+            CompactAddr::V4(key) => self.v4.remove(&key).map(|p| p.seeder),
+            CompactAddr::V6(key) => self.v6.remove(&key).map(|p| p.seeder),
         }
     }
 
     /// Drops peers last seen at or before `deadline`.
     pub(crate) fn expire(&mut self, deadline: Secs) -> Removed {
-        let mut removed = self.v4.retain(|p| p.last_seen > deadline);
-        removed += self.v6.retain(|p| p.last_seen > deadline);
+        let mut removed = self.v4.retain(|_, p| p.last_seen() > deadline);
+        removed += self.v6.retain(|_, p| p.last_seen() > deadline);
         removed
     }
 
     /// Drops peers whose address `matches`.
     pub(crate) fn remove_where(&mut self, matches: &impl Fn(&SocketAddr) -> bool) -> Removed {
-        let mut removed = self.v4.retain(|p| !matches(&p.addr()));
-        removed += self.v6.retain(|p| !matches(&p.addr()));
+        let mut removed = self.v4.retain(|key, _| !matches(&key.addr()));
+        removed += self.v6.retain(|key, _| !matches(&key.addr()));
         removed
     }
 }
 
 fn upsert_and_select<I: CompactIp>(
     map: &mut PeerMap<I>,
-    id: PeerId,
-    peer: Peer<I>,
+    key: PeerKey<I>,
+    peer: Peer,
     numwant: usize,
     rng: &mut impl Rng,
     out: &mut Vec<PeerOut>,
 ) -> Option<bool> {
-    let (index, previous) = map.upsert(id, peer);
+    let (index, previous) = map.upsert(key, peer);
     // A seeder has nothing to gain from other seeders.
     map.select(index, !peer.seeder, numwant, rng, out);
     previous
@@ -110,6 +95,7 @@ mod tests {
 
     #[test]
     fn a_torrent_slot_stays_the_size_the_crate_docs_promise() {
+        assert_eq!(size_of::<PeerMap<[u8; 4]>>(), 64);
         assert_eq!(size_of::<PeerMap<[u8; 16]>>(), 64);
         assert_eq!(size_of::<(InfoHash, Torrent)>(), 152);
     }

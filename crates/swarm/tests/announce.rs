@@ -29,6 +29,10 @@ fn v4(n: u8) -> SocketAddr {
     SocketAddr::from(([192, 0, 2, n], 6881))
 }
 
+fn port(n: u8, port: u16) -> SocketAddr {
+    SocketAddr::from(([192, 0, 2, n], port))
+}
+
 fn v6(n: u8) -> SocketAddr {
     format!("[2001:db8::{n:x}]:6881").parse().unwrap()
 }
@@ -101,17 +105,86 @@ fn a_stopped_announce_from_an_unknown_peer_changes_nothing() {
 fn a_reannounce_replaces_the_peers_entry() {
     let swarm = swarm();
     announce(&swarm, &leecher(1, 1, v4(1)));
-    // Same client, new address and now complete: still one peer.
-    let (after, _) = announce(&swarm, &seeder(1, 1, v4(9)));
+    // Same address, now complete: still one peer.
+    let (after, _) = announce(&swarm, &seeder(1, 1, v4(1)));
     assert_eq!(after, counts(1, 0, 0));
     let (_, peers) = announce(&swarm, &leecher(1, 2, v4(2)));
     assert_eq!(
         peers,
         [PeerOut {
             peer_id: id(1),
-            addr: v4(9)
+            addr: v4(1)
         }]
     );
+}
+
+#[test]
+fn a_peer_is_identified_by_its_address_not_its_peer_id() {
+    let swarm = swarm();
+    // One peer id from two ports: two endpoints, two peers.
+    announce(&swarm, &leecher(1, 1, port(1, 6881)));
+    let (after, _) = announce(&swarm, &leecher(1, 1, port(1, 6882)));
+    assert_eq!(after, counts(0, 2, 0));
+    // A new peer id from a known address (a client restarted on the same
+    // port) replaces that address's entry.
+    let (after, _) = announce(&swarm, &seeder(1, 2, port(1, 6882)));
+    assert_eq!(after, counts(1, 1, 0));
+    let (_, mut peers) = announce(&swarm, &leecher(1, 3, v4(3)));
+    peers.sort_unstable_by_key(|p| p.addr);
+    assert_eq!(
+        peers,
+        [
+            PeerOut {
+                peer_id: id(1),
+                addr: port(1, 6881)
+            },
+            PeerOut {
+                peer_id: id(2),
+                addr: port(1, 6882)
+            },
+        ]
+    );
+    // An IPv4-mapped address is the same endpoint as the plain one.
+    let mapped: SocketAddr = "[::ffff:192.0.2.1]:6881".parse().unwrap();
+    let (after, _) = announce(&swarm, &leecher(1, 4, mapped));
+    assert_eq!(after, counts(1, 2, 0));
+}
+
+#[test]
+fn peers_sharing_one_peer_id_on_distinct_ports_form_a_real_swarm() {
+    // aquatic's UDP load tester sends twenty zero bytes as every peer id.
+    let swarm = swarm();
+    for p in 0..10 {
+        announce(&swarm, &leecher(1, 0, port(1, 7000 + p)));
+    }
+    let (after, peers) = announce(&swarm, &leecher(1, 0, port(1, 7000)));
+    assert_eq!(after, counts(0, 10, 0));
+    let mut addrs: Vec<SocketAddr> = peers.iter().map(|p| p.addr).collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    assert_eq!(addrs.len(), 9);
+    assert!(!addrs.contains(&port(1, 7000)));
+}
+
+#[test]
+fn a_stopped_announce_from_another_address_does_not_evict_a_peer() {
+    // Keyed by peer id, a stopped announce with a victim's id evicted it.
+    let swarm = swarm();
+    announce(&swarm, &leecher(1, 1, v4(1)));
+    let spoofed = with(AnnounceEvent::Stopped, leecher(1, 1, v4(66)));
+    assert_eq!(announce(&swarm, &spoofed).0, counts(0, 1, 0));
+    let (_, peers) = announce(&swarm, &leecher(1, 2, v4(2)));
+    assert_eq!(
+        peers,
+        [PeerOut {
+            peer_id: id(1),
+            addr: v4(1)
+        }]
+    );
+    // The endpoint itself can leave, whatever id it now sends.
+    let own = with(AnnounceEvent::Stopped, leecher(1, 9, v4(1)));
+    assert_eq!(announce(&swarm, &own).0, counts(0, 1, 0));
+    assert_eq!(announce(&swarm, &leecher(1, 2, v4(2))).1, []);
 }
 
 #[test]
@@ -420,8 +493,8 @@ fn the_store_is_shared_between_threads() {
                 let mut out = Vec::new();
                 for torrent in 0..100 {
                     for peer in 0..5 {
-                        let req = leecher(torrent, t * 10 + peer, v4(peer));
-                        swarm.announce(&req, T0, &mut out);
+                        let id = t * 10 + peer;
+                        swarm.announce(&leecher(torrent, id, v4(id)), T0, &mut out);
                     }
                 }
             })

@@ -1,5 +1,7 @@
 //! The store against a naive reference: random announces, stops, expiries
 //! and removals over a few torrents and peers, compared after every step.
+//! Peer ids and addresses are drawn independently, so one id shows up at
+//! several addresses and one address under several ids.
 
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -18,6 +20,7 @@ enum Op {
         torrent: u8,
         peer: u8,
         addr: Addr,
+        port: u16,
         event: AnnounceEvent,
         seeder: bool,
         numwant: Option<usize>,
@@ -38,21 +41,21 @@ enum Addr {
 }
 
 impl Addr {
-    fn socket(self) -> SocketAddr {
+    fn socket(self, port: u16) -> SocketAddr {
         match self {
-            Addr::V4(n) => SocketAddr::from(([192, 0, 2, n], 6881)),
-            Addr::V6(n) => SocketAddr::from(([0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(n)], 6881)),
+            Addr::V4(n) => SocketAddr::from(([192, 0, 2, n], port)),
+            Addr::V6(n) => SocketAddr::from(([0x2001, 0xdb8, 0, 0, 0, 0, 0, u16::from(n)], port)),
             Addr::Mapped(n) => {
-                SocketAddr::from(([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0200 | u16::from(n)], 6881))
+                SocketAddr::from(([0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0200 | u16::from(n)], port))
             }
         }
     }
 
-    /// The address as the store hands it out.
-    fn canonical(self) -> SocketAddr {
+    /// The address as the store keys and hands it out.
+    fn canonical(self, port: u16) -> SocketAddr {
         match self {
-            Addr::Mapped(n) => Addr::V4(n).socket(),
-            other => other.socket(),
+            Addr::Mapped(n) => Addr::V4(n).socket(port),
+            other => other.socket(port),
         }
     }
 }
@@ -70,9 +73,9 @@ fn op() -> impl Strategy<Value = Op> {
         Just(AnnounceEvent::Stopped),
     ];
     prop_oneof![
-        8 => (0..TORRENTS, 0..PEERS, addr, event, any::<bool>(), proptest::option::of(0..8usize))
-            .prop_map(|(torrent, peer, addr, event, seeder, numwant)| Op::Announce {
-                torrent, peer, addr, event, seeder, numwant,
+        8 => (0..TORRENTS, 0..PEERS, addr, 6881..6883u16, event, any::<bool>(), proptest::option::of(0..8usize))
+            .prop_map(|(torrent, peer, addr, port, event, seeder, numwant)| Op::Announce {
+                torrent, peer, addr, port, event, seeder, numwant,
             }),
         2 => (1..80u32).prop_map(Op::Advance),
         1 => Just(Op::Expire),
@@ -83,15 +86,17 @@ fn op() -> impl Strategy<Value = Op> {
 
 #[derive(Clone, Copy)]
 struct ModelPeer {
-    addr: SocketAddr,
+    /// The first byte of its peer id.
+    id: u8,
     seeder: bool,
     last_seen: u32,
 }
 
-/// Peers keyed by (torrent, is IPv4, peer id), the way the store keys them.
+/// Peers keyed by (torrent, canonical address), the way the store keys
+/// them; the address also gives the family.
 #[derive(Default)]
 struct Model {
-    peers: HashMap<(u8, bool, u8), ModelPeer>,
+    peers: HashMap<(u8, SocketAddr), ModelPeer>,
     completed: HashMap<u8, u64>,
     dirty: HashSet<u8>,
 }
@@ -140,29 +145,28 @@ fn odd(addr: &SocketAddr) -> bool {
     last % 2 == 1
 }
 
+/// `requester` is the canonical address the announce came from.
 fn check_peers(
     model: &Model,
     torrent: u8,
-    requester: u8,
-    addr: Addr,
+    requester: SocketAddr,
     seeder: bool,
     numwant: usize,
     out: &[PeerOut],
 ) -> Result<(), TestCaseError> {
-    let ipv4 = addr.canonical().is_ipv4();
-    let eligible = model.peers.iter().filter(|((t, family, id), p)| {
-        *t == torrent && *family == ipv4 && *id != requester && !(seeder && p.seeder)
+    let ipv4 = requester.is_ipv4();
+    let eligible = model.peers.iter().filter(|((t, addr), p)| {
+        *t == torrent && addr.is_ipv4() == ipv4 && *addr != requester && !(seeder && p.seeder)
     });
     prop_assert_eq!(out.len(), numwant.min(eligible.count()));
     let mut seen = HashSet::new();
     for peer in out {
-        let id = peer.peer_id.0[0];
-        prop_assert!(seen.insert(id), "peer handed out twice");
-        prop_assert!(id != requester, "requester handed back to itself");
+        prop_assert!(seen.insert(peer.addr), "address handed out twice");
+        prop_assert!(peer.addr != requester, "requester handed back to itself");
         prop_assert_eq!(peer.addr.is_ipv4(), ipv4, "wrong address family");
-        let stored = model.peers.get(&(torrent, ipv4, id));
+        let stored = model.peers.get(&(torrent, peer.addr));
         prop_assert!(
-            stored.is_some_and(|p| p.addr == peer.addr),
+            stored.is_some_and(|p| p.id == peer.peer_id.0[0]),
             "not a stored peer"
         );
         prop_assert!(
@@ -190,29 +194,30 @@ proptest! {
 
         for op in ops {
             match op {
-                Op::Announce { torrent, peer, addr, event, seeder, numwant } => {
+                Op::Announce { torrent, peer, addr, port, event, seeder, numwant } => {
                     let req = Announce {
                         info_hash: hash(torrent),
                         peer_id: PeerId([peer; 20]),
-                        addr: addr.socket(),
+                        addr: addr.socket(port),
                         event,
                         left: if seeder { 0 } else { 512 },
                         numwant,
                     };
                     let counts = swarm.announce(&req, Secs(now), &mut out);
-                    let key = (torrent, addr.canonical().is_ipv4(), peer);
+                    let canonical = addr.canonical(port);
+                    let key = (torrent, canonical);
                     if event == AnnounceEvent::Stopped {
                         model.peers.remove(&key);
                         prop_assert!(out.is_empty());
                     } else {
-                        let fresh = ModelPeer { addr: addr.canonical(), seeder, last_seen: now };
+                        let fresh = ModelPeer { id: peer, seeder, last_seen: now };
                         let previous = model.peers.insert(key, fresh);
                         if event == AnnounceEvent::Completed && seeder && !previous.is_some_and(|p| p.seeder) {
                             *model.completed.entry(torrent).or_default() += 1;
                             model.dirty.insert(torrent);
                         }
                         let want = numwant.unwrap_or(3).min(MAX_NUMWANT);
-                        check_peers(&model, torrent, peer, addr, seeder, want, &out)?;
+                        check_peers(&model, torrent, canonical, seeder, want, &out)?;
                     }
                     prop_assert_eq!(counts, model.counts(torrent));
                 }
@@ -224,7 +229,7 @@ proptest! {
                 }
                 Op::RemoveOdd => {
                     let before = model.peers.len();
-                    model.peers.retain(|_, p| !odd(&p.addr));
+                    model.peers.retain(|(_, addr), _| !odd(addr));
                     prop_assert_eq!(swarm.remove_peers_where(odd), before - model.peers.len());
                 }
                 Op::TakeDirty => {
