@@ -2,7 +2,8 @@
 # Runs every check swarmgate has: formatting, lints, unit, integration and
 # end-to-end tests with real BitTorrent clients and a real browser, and the
 # fuzz targets.
-# Installs what it needs from Debian when it is missing.
+# Installs what it needs from Debian when it is missing (PostgreSQL through
+# scripts/pg-test-cluster.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,14 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== PostgreSQL for the store tests"
+# A throwaway cluster on a free port; the store runs every query against
+# it as well as against SQLite. Stopped and deleted however this ends.
+pg_env=$(scripts/pg-test-cluster.sh start)
+eval "$pg_env"
+trap 'scripts/pg-test-cluster.sh stop "$SWARMGATE_TEST_PG_CLUSTER"' EXIT
+trap 'exit 130' INT TERM
 
 echo "== cargo test"
 cargo test --workspace --locked --no-fail-fast

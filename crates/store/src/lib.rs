@@ -1,40 +1,165 @@
-//! Persistent storage: schema, migrations and queries.
+//! Persistent storage: schema, migrations and queries, on an embedded
+//! SQLite database or a PostgreSQL server.
 //!
-//! Today the store holds the tracker's completed-download counts in an
-//! embedded SQLite database in the data directory (WAL mode, foreign keys
-//! on). Migrations are embedded in the binary and run at start.
+//! Today the store holds the tracker's completed-download counts and the
+//! access policy's hourly counters.
 //!
-//! Privacy invariant: no table has a column for an IP address, peer id or
-//! anything else that locates a member; peer state lives in the `swarm`
-//! crate's memory only.
+//! # Layout
+//!
+//! - [`Database`] says where the data lives: `swarmgate.db` in the data
+//!   directory (the default: WAL mode, foreign keys on), or a PostgreSQL
+//!   server named by a `postgres://` URL.
+//! - [`Store`] is the handle the rest of swarmgate uses; its methods are
+//!   the only queries there are.
+//! - `sql` holds the SQL both backends share, `sqlite` and `postgres` the
+//!   little that differs: connecting, migrations, dialect words.
+//! - `migrations/sqlite` and `migrations/postgres` hold one file per
+//!   schema change for each backend, same version numbers on both sides;
+//!   both sets are embedded with `sqlx::migrate!` and run at start (or by
+//!   `swarmgate db migrate`).
+//!
+//! # Why an enum over two typed pools, not `sqlx::Any`
+//!
+//! [`Store`] wraps either a `SqlitePool` or a `PgPool`, and each method
+//! runs the same code against whichever it holds (the `on_backend!`
+//! macro expands the body once per backend, so every query is
+//! type-checked against both drivers). `sqlx::Any` would save that match
+//! but costs more than it saves:
+//!
+//! - its value types are the intersection of the drivers: no timestamps,
+//!   UUIDs or JSON, which the catalog and accounts will need;
+//! - backend options such as SQLite's WAL mode, synchronous level and
+//!   busy timeout, or PostgreSQL's `search_path` for per-test schemas, are
+//!   only reachable through URL strings;
+//! - it picks the driver from the URL at run time, so a query that one
+//!   backend cannot decode (PostgreSQL's `SUM` is `NUMERIC`) fails only in
+//!   production, not in the per-backend test.
+//!
+//! The SQL itself is written once: `$1` placeholders (SQLite accepts them
+//! too), `INSERT ... ON CONFLICT DO UPDATE` (SQLite 3.24+, PostgreSQL
+//! 9.5+), explicit casts where the result types differ. The schemas
+//! differ only in spelling: `BLOB` vs `BYTEA`, `INTEGER` vs `BIGINT`.
+//!
+//! # Privacy
+//!
+//! No table has a column for an IP address, peer id or anything else that
+//! locates a member; peer state lives in the `swarm` crate's memory only.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use sqlite::SQLITE_FILE;
+pub use sqlx::postgres::PgConnectOptions;
+
+use sqlx::migrate::{Migrate as _, Migrator};
+use sqlx::{PgPool, Row as _, SqlitePool};
+use std::collections::BTreeSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use tracker_proto::InfoHash;
 
-/// File name of the SQLite database inside the data directory.
-pub const SQLITE_FILE: &str = "swarmgate.db";
-
-/// Rows per multi-row upsert: SQLite allows 32,766 bound parameters.
-const UPSERT_CHUNK: usize = 500;
-
+/// What went wrong, by what the caller can do about it: fix the
+/// configuration (`DataDir`, `Url`), the server (`Open`), the schema
+/// (`Migrate`, `Corrupt`), or retry (`Query`).
+///
+/// Each message already includes its cause's, so the cause is not also
+/// exposed as `source()`: an error chain printed whole (`{:#}`) would
+/// repeat it. The variants still carry it for callers that match.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot create the data directory {path}: {error}")]
     DataDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    /// The database URL does not parse; the message never repeats the URL.
+    #[error("invalid database URL: {0}")]
+    Url(String),
     #[error("cannot open the database: {0}")]
-    Open(#[source] sqlx::Error),
+    Open(sqlx::Error),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Query(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(e)
+    }
+}
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// Where the data lives. `Debug` and `Display` never show a password.
+#[derive(Clone)]
+pub enum Database {
+    /// [`SQLITE_FILE`] in this directory, created with the directory if
+    /// missing.
+    SqliteInDir(PathBuf),
+    /// A PostgreSQL database; it must exist (migrations create tables, not
+    /// databases).
+    Postgres(Box<PgConnectOptions>),
+}
+
+impl Database {
+    /// The configured database: PostgreSQL when `url` is given, otherwise
+    /// SQLite in `data_dir`.
+    pub fn from_config(data_dir: &Path, url: Option<&str>) -> Result<Self, StoreError> {
+        match url {
+            Some(url) => Ok(Self::Postgres(Box::new(postgres::parse_url(url)?))),
+            None => Ok(Self::SqliteInDir(data_dir.to_owned())),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Database::SqliteInDir(_) => Backend::Sqlite,
+            Database::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl fmt::Display for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::SqliteInDir(dir) => {
+                write!(f, "SQLite database {}", dir.join(SQLITE_FILE).display())
+            }
+            Database::Postgres(options) => f.write_str(&postgres::describe(options)),
+        }
+    }
+}
+
+/// Hand-written because `PgConnectOptions`'s own `Debug` prints the
+/// password.
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Database({self})")
+    }
 }
 
 /// One aggregate access-policy counter.
@@ -51,62 +176,109 @@ pub struct PolicyCount {
     pub count: u64,
 }
 
+/// What [`Store::migrate`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Migrations applied by this run, oldest first: version and
+    /// description.
+    pub applied: Vec<(i64, String)>,
+    /// The newest version the database is at now (0 for none).
+    pub version: i64,
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's typed pool (and
+/// `$dialect` to its backend module), expanding it once per backend.
+macro_rules! on_backend {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, |$pool:ident, $dialect:ident| $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => {
+                use crate::sqlite as $dialect;
+                $body
+            }
+            Pool::Postgres($pool) => {
+                use crate::postgres as $dialect;
+                $body
+            }
+        }
+    };
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite database in `data_dir` and
-    /// runs pending migrations.
-    pub async fn open_in_dir(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(StoreError::Open)?
-            .filename(data_dir.join(SQLITE_FILE))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Open)?;
-        let store = Self { pool };
+    /// Connects to `database` and runs pending migrations.
+    pub async fn open(database: &Database) -> Result<Self, StoreError> {
+        let store = Self::connect(database).await?;
         store.migrate().await?;
         Ok(store)
     }
 
-    /// Runs every embedded migration not yet applied.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+    /// Opens (creating if needed) the SQLite database in `data_dir` and
+    /// runs pending migrations.
+    pub async fn open_in_dir(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open(&Database::SqliteInDir(data_dir.to_owned())).await
+    }
+
+    /// Connects to `database` without migrating: for `swarmgate db
+    /// migrate`, which reports what [`Store::migrate`] applies.
+    pub async fn connect(database: &Database) -> Result<Self, StoreError> {
+        let pool = match database {
+            Database::SqliteInDir(dir) => Pool::Sqlite(sqlite::connect(dir).await?),
+            Database::Postgres(options) => Pool::Postgres(postgres::connect(options).await?),
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs every embedded migration not yet applied. Several processes
+    /// may call it at once: the backend's migration lock serializes them.
+    pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        on_backend!(self, |pool, dialect| {
+            let before = applied_versions(pool).await?;
+            dialect::MIGRATOR.run(pool).await?;
+            let after = applied_versions(pool).await?;
+            Ok(report(&dialect::MIGRATOR, &before, &after))
+        })
     }
 
     /// Every stored completed count.
     pub async fn load_completed(&self) -> Result<Vec<(InfoHash, u64)>, StoreError> {
-        let rows = sqlx::query("SELECT info_hash, completed FROM torrent_stats")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let hash: Vec<u8> = row.try_get(0)?;
-                let completed: i64 = row.try_get(1)?;
-                let hash: [u8; 20] = hash.try_into().map_err(|_| StoreError::Corrupt {
-                    table: "torrent_stats",
-                    what: "info_hash is not 20 bytes".into(),
-                })?;
-                Ok((InfoHash(hash), u64::try_from(completed).unwrap_or(0)))
-            })
-            .collect()
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(sql::LOAD_COMPLETED).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let hash: Vec<u8> = row.try_get(0)?;
+                    let completed: i64 = row.try_get(1)?;
+                    let hash: [u8; 20] = hash.try_into().map_err(|_| StoreError::Corrupt {
+                        table: "torrent_stats",
+                        what: "info_hash is not 20 bytes".into(),
+                    })?;
+                    Ok((InfoHash(hash), u64::try_from(completed).unwrap_or(0)))
+                })
+                .collect()
+        })
     }
 
     /// Writes absolute completed counts in one transaction. Counts only
@@ -115,26 +287,21 @@ impl Store {
         if counts.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        for chunk in counts.chunks(UPSERT_CHUNK) {
-            let mut sql = String::from("INSERT INTO torrent_stats (info_hash, completed) VALUES ");
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 { "(?, ?)" } else { ", (?, ?)" });
+        on_backend!(self, |pool, dialect| {
+            let mut tx = pool.begin().await?;
+            for chunk in counts.chunks(sql::ROWS_PER_STATEMENT) {
+                let text = sql::upsert_completed(chunk.len(), dialect::GREATEST);
+                let mut query = sqlx::query(&text);
+                for (hash, completed) in chunk {
+                    query = query
+                        .bind(hash.0.as_slice())
+                        .bind(i64::try_from(*completed).unwrap_or(i64::MAX));
+                }
+                query.execute(&mut *tx).await?;
             }
-            sql.push_str(
-                " ON CONFLICT (info_hash) DO UPDATE SET \
-                 completed = max(completed, excluded.completed)",
-            );
-            let mut query = sqlx::query(&sql);
-            for (hash, completed) in chunk {
-                query = query
-                    .bind(hash.0.as_slice())
-                    .bind(i64::try_from(*completed).unwrap_or(i64::MAX));
-            }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Adds aggregate policy counts to the hour they were counted in.
@@ -146,146 +313,87 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(UPSERT_CHUNK / 2) {
-            let mut sql = String::from(
-                "INSERT INTO policy_counters (hour, scope, country, rule, decision, count) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 {
-                    "(?, ?, ?, ?, ?, ?)"
-                } else {
-                    ", (?, ?, ?, ?, ?, ?)"
-                });
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(sql::ROWS_PER_STATEMENT) {
+                let text = sql::add_policy_counts(chunk.len());
+                let mut query = sqlx::query(&text).bind(hour);
+                for row in chunk {
+                    query = query
+                        .bind(&row.scope)
+                        .bind(&row.country)
+                        .bind(&row.rule)
+                        .bind(&row.decision)
+                        .bind(i64::try_from(row.count).unwrap_or(i64::MAX));
+                }
+                query.execute(&mut *tx).await?;
             }
-            sql.push_str(
-                " ON CONFLICT (hour, scope, country, rule, decision) DO UPDATE SET \
-                 count = count + excluded.count",
-            );
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query
-                    .bind(hour)
-                    .bind(&row.scope)
-                    .bind(&row.country)
-                    .bind(&row.rule)
-                    .bind(&row.decision)
-                    .bind(i64::try_from(row.count).unwrap_or(i64::MAX));
-            }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    /// Policy counts summed over the hours from `since_hour` on.
+    /// Policy counts summed over the hours from `since_hour` on, largest
+    /// first.
     pub async fn policy_counts_since(
         &self,
         since_hour: i64,
     ) -> Result<Vec<PolicyCount>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT scope, country, rule, decision, SUM(count) FROM policy_counters \
-             WHERE hour >= ? GROUP BY scope, country, rule, decision \
-             ORDER BY SUM(count) DESC, country, scope, rule",
-        )
-        .bind(since_hour)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let count: i64 = row.try_get(4)?;
-                Ok(PolicyCount {
-                    scope: row.try_get(0)?,
-                    country: row.try_get(1)?,
-                    rule: row.try_get(2)?,
-                    decision: row.try_get(3)?,
-                    count: u64::try_from(count).unwrap_or(0),
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(sql::POLICY_COUNTS_SINCE)
+                .bind(since_hour)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let count: i64 = row.try_get(4)?;
+                    Ok(PolicyCount {
+                        scope: row.try_get(0)?,
+                        country: row.try_get(1)?,
+                        rule: row.try_get(2)?,
+                        decision: row.try_get(3)?,
+                        count: u64::try_from(count).unwrap_or(0),
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// Closes the pool, waiting for in-flight queries.
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_backend!(self, |pool| pool.close().await)
+    }
+}
+
+/// Versions recorded as applied (creating the bookkeeping table if this is
+/// a fresh database).
+async fn applied_versions<DB>(pool: &sqlx::Pool<DB>) -> Result<BTreeSet<i64>, StoreError>
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    let mut conn = pool.acquire().await?;
+    conn.ensure_migrations_table().await?;
+    let applied = conn.list_applied_migrations().await?;
+    Ok(applied.into_iter().map(|m| m.version).collect())
+}
+
+fn report(migrator: &Migrator, before: &BTreeSet<i64>, after: &BTreeSet<i64>) -> MigrationReport {
+    let applied = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .filter(|m| after.contains(&m.version) && !before.contains(&m.version))
+        .map(|m| (m.version, m.description.to_string()))
+        .collect();
+    MigrationReport {
+        applied,
+        version: after.last().copied().unwrap_or(0),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn completed_counts_survive_reopening_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = InfoHash([1; 20]);
-        let b = InfoHash([2; 20]);
-        {
-            let store = Store::open_in_dir(dir.path()).await.unwrap();
-            store.save_completed(&[(a, 3), (b, 1)]).await.unwrap();
-            store.save_completed(&[(a, 4)]).await.unwrap();
-            store.close().await;
-        }
-        let store = Store::open_in_dir(dir.path()).await.unwrap();
-        let mut counts = store.load_completed().await.unwrap();
-        counts.sort();
-        assert_eq!(counts, vec![(a, 4), (b, 1)]);
-    }
-
-    #[tokio::test]
-    async fn an_older_count_never_overwrites_a_newer_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in_dir(dir.path()).await.unwrap();
-        let a = InfoHash([7; 20]);
-        store.save_completed(&[(a, 10)]).await.unwrap();
-        store.save_completed(&[(a, 2)]).await.unwrap();
-        assert_eq!(store.load_completed().await.unwrap(), vec![(a, 10)]);
-    }
-
-    #[tokio::test]
-    async fn saving_more_rows_than_one_statement_holds_works() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in_dir(dir.path()).await.unwrap();
-        let counts: Vec<_> = (0..1_234u32)
-            .map(|i| {
-                let mut h = [0u8; 20];
-                h[..4].copy_from_slice(&i.to_be_bytes());
-                (InfoHash(h), u64::from(i) + 1)
-            })
-            .collect();
-        store.save_completed(&counts).await.unwrap();
-        assert_eq!(store.load_completed().await.unwrap().len(), 1_234);
-    }
-
-    fn count(country: &str, decision: &str, n: u64) -> PolicyCount {
-        PolicyCount {
-            scope: "tracker".into(),
-            country: country.into(),
-            rule: "r".into(),
-            decision: decision.into(),
-            count: n,
-        }
-    }
-
-    #[tokio::test]
-    async fn policy_counts_add_up_per_hour_and_sum_over_a_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in_dir(dir.path()).await.unwrap();
-        store
-            .add_policy_counts(100, &[count("RU", "deny", 5)])
-            .await
-            .unwrap();
-        store
-            .add_policy_counts(100, &[count("RU", "deny", 2), count("DE", "allow", 1)])
-            .await
-            .unwrap();
-        store
-            .add_policy_counts(90, &[count("RU", "deny", 1_000)])
-            .await
-            .unwrap();
-        let rows = store.policy_counts_since(95).await.unwrap();
-        assert_eq!(rows, vec![count("RU", "deny", 7), count("DE", "allow", 1)]);
-    }
 
     #[tokio::test]
     async fn an_unwritable_data_directory_is_a_clear_error() {
@@ -297,5 +405,52 @@ mod tests {
             err.to_string().contains("cannot create the data directory"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_embedded_database_runs_in_wal_mode_with_foreign_keys_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in_dir(dir.path()).await.unwrap();
+        let Pool::Sqlite(pool) = &store.pool else {
+            panic!("open_in_dir opened {}", store.backend());
+        };
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), foreign_keys), ("wal", 1));
+        store.close().await;
+    }
+
+    #[test]
+    fn a_database_url_password_never_shows_in_debug_or_display() {
+        let db = Database::from_config(
+            Path::new("data"),
+            Some("postgres://sg:hunter2@db.example:5433/swarmgate"),
+        )
+        .unwrap();
+        let shown = format!("{db} {db:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("swarmgate on db.example:5433"), "{shown}");
+    }
+
+    #[test]
+    fn a_url_that_is_not_postgres_is_refused_without_echoing_it() {
+        let err = Database::from_config(Path::new("data"), Some("mysql://u:hunter2@h/db"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("only postgres://"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn without_a_url_the_database_is_sqlite_in_the_data_directory() {
+        let db = Database::from_config(Path::new("/var/lib/sg"), None).unwrap();
+        assert_eq!(db.backend(), Backend::Sqlite);
+        assert_eq!(db.to_string(), "SQLite database /var/lib/sg/swarmgate.db");
     }
 }

@@ -11,10 +11,11 @@ use crate::reload::{self, Reloader};
 use crate::{jobs, portal};
 use anyhow::Context as _;
 use policy::PolicyHandle;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use store::Store;
+use store::{Database, MigrationReport, Store};
 use swarm::{Clock, Swarm, SwarmConfig, SystemClock};
 use tokio::task::JoinSet;
 use tracker::{Shutdown, Tracker, TrackerSettings};
@@ -39,9 +40,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 
 /// Starts every server with the given clock (tests use a stopped one).
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
-    let store = Store::open_in_dir(&config.storage.data_dir)
-        .await
-        .context("opening the database")?;
+    let store = open_store(config).await?;
     let t = &config.tracker;
     let swarm = Arc::new(Swarm::new(SwarmConfig {
         peer_ttl_secs: t.peer_ttl_secs,
@@ -150,6 +149,56 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         udp_workers,
         flusher,
     })
+}
+
+/// The configured database: PostgreSQL at `storage.database_url`, or
+/// SQLite in `storage.data_dir`.
+pub fn database(config: &Config) -> anyhow::Result<Database> {
+    let url = config.storage.database_url.as_ref();
+    Database::from_config(&config.storage.data_dir, url.map(|u| u.expose()))
+        .context("storage.database_url")
+}
+
+/// Opens the configured database and applies pending migrations, so a new
+/// binary brings its schema along.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let database = database(config)?;
+    let store = Store::connect(&database)
+        .await
+        .with_context(|| format!("opening the {database}"))?;
+    let report = store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating the {database}"))?;
+    for (version, description) in &report.applied {
+        tracing::info!(version, description, "applied database migration");
+    }
+    tracing::info!(%database, version = report.version, "database ready");
+    Ok(store)
+}
+
+/// `swarmgate db migrate`: applies pending migrations without starting
+/// anything else, and says what it did.
+pub async fn migrate_database(config: &Config) -> anyhow::Result<String> {
+    let database = database(config)?;
+    let store = Store::connect(&database)
+        .await
+        .with_context(|| format!("opening the {database}"))?;
+    let report = store.migrate().await;
+    store.close().await;
+    let MigrationReport { applied, version } =
+        report.with_context(|| format!("migrating the {database}"))?;
+    let mut out = format!("{database}: ");
+    if applied.is_empty() {
+        let _ = writeln!(out, "up to date at version {version}");
+    } else {
+        let _ = writeln!(out, "applied {} migration(s)", applied.len());
+        for (version, description) in &applied {
+            let _ = writeln!(out, "  {version} {description}");
+        }
+        let _ = writeln!(out, "now at version {version}");
+    }
+    Ok(out)
 }
 
 /// Binds `addr`, and for `0.0.0.0:P` also `[::]:P` where the system allows

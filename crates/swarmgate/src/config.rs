@@ -4,6 +4,9 @@
 //! `--config`, then environment variables `SWARMGATE_<SECTION>__<KEY>`
 //! (e.g. `SWARMGATE_TRACKER__UDP_BIND=127.0.0.1:7000`). Unknown keys and
 //! bad values stop the start with a message that names the key.
+//! `SWARMGATE_TEST_*` variables are not configuration: they belong to the
+//! test harness (the PostgreSQL server of the store tests), which runs the
+//! binary with them set.
 //!
 //! The doc comment on every field is the operator's documentation: it is
 //! rendered into `swarmgate config example` (see [`crate::example`]).
@@ -17,6 +20,9 @@ use std::path::{Path, PathBuf};
 
 /// Prefix of the environment variables that set configuration keys.
 pub const ENV_PREFIX: &str = "SWARMGATE_";
+
+/// After [`ENV_PREFIX`]: variables of the test harness, not configuration.
+const TEST_ENV_PREFIX: &str = "TEST_";
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -165,8 +171,18 @@ where
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// Directory for the embedded SQLite database; created if missing.
+    /// Directory for the embedded SQLite database (unless `database_url`
+    /// is set) and the control socket; created if missing.
     pub data_dir: PathBuf,
+    /// PostgreSQL database to use instead of the embedded SQLite one:
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`. The database must
+    /// exist; its tables are created at start (or by `swarmgate db
+    /// migrate`). The password never appears in logs or `config check`.
+    /// Best set in the environment: SWARMGATE_STORAGE__DATABASE_URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    #[schemars(extend("examples" = ["postgres://swarmgate:PASSWORD@localhost:5432/swarmgate"]))]
+    pub database_url: Option<SecretUrl>,
     /// Seconds between writes of changed completed-download counts to the
     /// database (they are also written at shutdown).
     pub stats_flush_interval_secs: u64,
@@ -176,8 +192,86 @@ impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
+            database_url: None,
             stats_flush_interval_secs: 60,
         }
+    }
+}
+
+/// A database URL that keeps its password to itself: `Debug`, `Display`
+/// and `Serialize` (hence `config check`) show `***` in its place, so a
+/// configuration can be printed or logged whole. Only [`SecretUrl::expose`]
+/// gives the real URL, to the database driver.
+///
+/// Serializing is therefore lossy on purpose: a printed configuration does
+/// not load back with the password.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL with its password, for connecting and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with the password of its user info and any `password`
+    /// query parameter replaced by `***`. Text that is not a URL at all is
+    /// hidden entirely: it may be a password pasted in the wrong place.
+    pub fn redacted(&self) -> String {
+        const MASK: &str = "***";
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return MASK.into();
+        };
+        let (before_query, query) = match rest.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (rest, None),
+        };
+        // The user info ends at the last `@`: an unescaped `/` or `@` in a
+        // password must not let part of it through.
+        let mut out = match before_query.rsplit_once('@') {
+            Some((userinfo, host_and_path)) => match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:{MASK}@{host_and_path}"),
+                None => format!("{scheme}://{userinfo}@{host_and_path}"),
+            },
+            None => format!("{scheme}://{before_query}"),
+        };
+        if let Some(query) = query {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}={MASK}")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            out.push('?');
+            out.push_str(&pairs.join("&"));
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretUrl({:?})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl Serialize for SecretUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.redacted())
     }
 }
 
@@ -223,7 +317,10 @@ impl Config {
     /// Defaults, then `file` if given, then `SWARMGATE_*` variables from
     /// the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::load_from(file, Env::prefixed(ENV_PREFIX).split("__"))
+        let env = Env::prefixed(ENV_PREFIX)
+            .filter(|key| !key.starts_with(TEST_ENV_PREFIX))
+            .split("__");
+        Self::load_from(file, env)
     }
 
     fn load_from(file: Option<&Path>, env: Env) -> Result<Self, ConfigError> {
@@ -271,6 +368,16 @@ impl Config {
                 "must exceed tracker.announce_interval_secs",
             );
         }
+        if let Some(url) = &self.storage.database_url {
+            let scheme = url.expose().split_once("://").map(|(scheme, _)| scheme);
+            if !matches!(scheme, Some("postgres" | "postgresql")) {
+                return Err(ConfigError(
+                    "storage.database_url: must be a postgres:// URL \
+                     (leave it unset for the embedded SQLite database)"
+                        .into(),
+                ));
+            }
+        }
         if self.storage.stats_flush_interval_secs == 0 {
             return Err(ConfigError(
                 "storage.stats_flush_interval_secs: must be at least 1".into(),
@@ -298,4 +405,77 @@ fn describe_figment_error(error: figment::Error) -> ConfigError {
         })
         .collect();
     ConfigError(format!("invalid configuration: {}", messages.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    // figment::Jail fixes the closure type; its error is large, and these are tests.
+    #![allow(clippy::result_large_err)]
+
+    use super::*;
+
+    #[test]
+    fn a_database_url_shows_everything_but_its_passwords() {
+        let cases = [
+            (
+                "postgres://sg:hunter2@db:5432/swarmgate",
+                "postgres://sg:***@db:5432/swarmgate",
+            ),
+            ("postgres://sg@db/swarmgate", "postgres://sg@db/swarmgate"),
+            (
+                "postgresql://db/sg?user=sg&password=hunter2&sslmode=disable",
+                "postgresql://db/sg?user=sg&password=***&sslmode=disable",
+            ),
+            // Unescaped `/` and `@` in the password.
+            ("postgres://sg:hun/t@r2@db/sg", "postgres://sg:***@db/sg"),
+            ("hunter2", "***"),
+        ];
+        for (url, shown) in cases {
+            let secret = SecretUrl::new(url);
+            assert_eq!(secret.to_string(), shown);
+            assert_eq!(format!("{secret:?}"), format!("SecretUrl({shown:?})"));
+            assert_eq!(secret.expose(), url);
+        }
+    }
+
+    #[test]
+    fn config_check_output_never_holds_the_database_password() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "SWARMGATE_STORAGE__DATABASE_URL",
+                "postgres://sg:hunter2@localhost:5432/swarmgate",
+            );
+            let config = Config::load(None).unwrap();
+            let url = config.storage.database_url.as_ref().unwrap();
+            assert_eq!(
+                url.expose(),
+                "postgres://sg:hunter2@localhost:5432/swarmgate"
+            );
+            let printed = format!("{} {config:?}", toml::to_string(&config).unwrap());
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(printed.contains("postgres://sg:***@localhost:5432/swarmgate"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_test_harness_variables_are_not_configuration() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SWARMGATE_TEST_DATABASE_URL", "postgres://127.0.0.1:1/t");
+            jail.set_env("SWARMGATE_TEST_PG_CLUSTER", "/tmp/x");
+            assert_eq!(Config::load(None).unwrap(), Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_database_url_that_is_not_postgres_is_rejected_with_its_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SWARMGATE_STORAGE__DATABASE_URL", "mysql://sg:pw@db/sg");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("storage.database_url"), "{err}");
+            assert!(!err.contains("pw@"), "{err}");
+            Ok(())
+        });
+    }
 }

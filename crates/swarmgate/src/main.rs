@@ -43,6 +43,22 @@ enum Command {
         #[command(subcommand)]
         command: GeoCommand,
     },
+    /// The database (SQLite in storage.data_dir, or storage.database_url).
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Apply pending schema migrations and print what was applied. `serve`
+    /// does this too at start; run it alone to migrate a shared
+    /// PostgreSQL database before rolling out new nodes.
+    Migrate {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +179,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = Config::load(config.as_deref())?;
             print_result(commands::geo_lookup(&config, ip, db.as_deref()))
+        }
+        Command::Db {
+            command: DbCommand::Migrate { config },
+        } => {
+            let config = Config::load(config.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            print_result(runtime.block_on(swarmgate::app::migrate_database(&config)))
         }
     }
 }

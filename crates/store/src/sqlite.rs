@@ -1,0 +1,44 @@
+//! What only the SQLite backend knows: how to open the embedded file, its
+//! migrations, and the few words of its dialect that PostgreSQL spells
+//! differently.
+
+use crate::StoreError;
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+/// File name of the SQLite database inside the data directory.
+pub const SQLITE_FILE: &str = "swarmgate.db";
+
+/// The SQLite migrations, embedded in the binary.
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The scalar function returning the larger of two values (PostgreSQL:
+/// `GREATEST`; SQLite's `max` with two arguments is scalar, not aggregate).
+pub(crate) const GREATEST: &str = "max";
+
+/// Opens (creating if needed) `swarmgate.db` in `data_dir`.
+///
+/// WAL lets the flusher write while other connections read; `NORMAL`
+/// synchronous is durable across process crashes in WAL mode, and losing
+/// the last commit to a power cut costs at most one flush of counters.
+pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool, StoreError> {
+    std::fs::create_dir_all(data_dir).map_err(|error| StoreError::DataDir {
+        path: data_dir.to_owned(),
+        error,
+    })?;
+    let options = SqliteConnectOptions::new()
+        .filename(data_dir.join(SQLITE_FILE))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Open)
+}
