@@ -9,7 +9,6 @@ use policy::{CounterRow, CountryCode, Policy, Scope};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::Path;
-use store::Store;
 
 /// `swarmgate policy reload`: asks the running server to reload.
 pub async fn policy_reload(config: &Config) -> anyhow::Result<String> {
@@ -100,7 +99,7 @@ pub fn geo_lookup(config: &Config, ip: IpAddr, db: Option<&Path>) -> anyhow::Res
 
 /// Rows of the last `hours` hours from the store.
 async fn recorded(config: &Config, hours: u32) -> anyhow::Result<Vec<CounterRow>> {
-    let store = Store::open_in_dir(&config.storage.data_dir).await?;
+    let store = crate::app::open_store(config).await?;
     let since = crate::jobs::current_hour() - i64::from(hours.max(1)) + 1;
     let rows = store.policy_counts_since(since).await?;
     store.close().await;
