@@ -6,11 +6,11 @@
 //! without waiting on log lines.
 
 use crate::config::Config;
-use crate::portal::PortalState;
+use crate::jobs;
 use crate::reload::{self, Reloader};
-use crate::{jobs, portal};
 use anyhow::Context as _;
 use policy::PolicyHandle;
+use portal::PortalState;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -96,15 +96,15 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         servers.spawn(serve_http(listener, router, shutdown.clone()));
     }
 
-    let portal = tracker::net::bind_tcp(config.portal.bind)
+    let portal_listener = tracker::net::bind_tcp(config.portal.bind)
         .with_context(|| format!("portal.bind: cannot listen on {}", config.portal.bind))?;
-    let portal_addr = portal.local_addr()?;
+    let portal_addr = portal_listener.local_addr()?;
     let portal_state = PortalState {
         tracker: Arc::clone(&tracker),
         site_name: config.portal.site_name.as_str().into(),
     };
     servers.spawn(serve_http(
-        portal,
+        portal_listener,
         portal::router(portal_state),
         shutdown.clone(),
     ));

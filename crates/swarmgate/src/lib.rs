@@ -5,8 +5,6 @@
 //! - [`example`]: the generated, commented example configuration.
 //! - [`app`]: start-up, the running servers, and orderly shutdown.
 //! - [`jobs`]: background jobs (peer expiry, persisting counts).
-//! - [`portal`]: the web listener: home page, JSON API, health check, and
-//!   the 451 gate of the access policy.
 //! - [`reload`]: live policy reloads (SIGHUP, file changes, control socket).
 //! - [`logging`]: text or JSON logs.
 //!
@@ -19,7 +17,6 @@ pub mod config;
 pub mod example;
 pub mod jobs;
 pub mod logging;
-pub mod portal;
 pub mod reload;
 
 pub use app::{Running, start, start_with_clock};

@@ -1,4 +1,4 @@
-//! The web portal's listener: a home page, a JSON API, and the health
+//! The web portal: a home page, a JSON API, and the health
 //! check, with the access policy in front of everything but the health
 //! check.
 //!
