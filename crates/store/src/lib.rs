@@ -1,8 +1,9 @@
 //! Persistent storage: schema, migrations and queries, on an embedded
 //! SQLite database or a PostgreSQL server.
 //!
-//! Today the store holds the tracker's completed-download counts and the
-//! access policy's hourly counters.
+//! Today the store holds the tracker's completed-download counts, the
+//! access policy's hourly counters, and member accounts with their
+//! sessions and invitations (`accounts`).
 //!
 //! # Layout
 //!
@@ -61,7 +62,8 @@ use tracker_proto::InfoHash;
 
 /// What went wrong, by what the caller can do about it: fix the
 /// configuration (`DataDir`, `Url`), the server (`Open`), the schema
-/// (`Migrate`, `Corrupt`), or retry (`Query`).
+/// (`Migrate`, `Corrupt`), retry (`Query`), or pick another value
+/// (`Conflict`).
 ///
 /// Each message already includes its cause's, so the cause is not also
 /// exposed as `source()`: an error chain printed whole (`{:#}`) would
@@ -82,6 +84,9 @@ pub enum StoreError {
     Migrate(sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
     Query(sqlx::Error),
+    /// A unique value is taken: `username`, `passkey` or `value`.
+    #[error("that {0} is already taken")]
+    Conflict(&'static str),
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
 }
@@ -221,6 +226,12 @@ macro_rules! on_backend {
     };
 }
 
+mod accounts;
+pub use accounts::{
+    Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
+    UsernameError,
+};
+
 impl Store {
     /// Connects to `database` and runs pending migrations.
     pub async fn open(database: &Database) -> Result<Self, StoreError> {
@@ -356,6 +367,16 @@ impl Store {
                     })
                 })
                 .collect()
+        })
+    }
+
+    /// Every `table.column` of the schema, sorted: for audits that no
+    /// column could hold what must not be stored (privacy tests).
+    pub async fn all_columns(&self) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, |pool, dialect| {
+            Ok(sqlx::query_scalar(dialect::ALL_COLUMNS)
+                .fetch_all(pool)
+                .await?)
         })
     }
 

@@ -19,6 +19,11 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// The scalar function returning the larger of two values.
 pub(crate) const GREATEST: &str = "GREATEST";
 
+/// Every `table.column` of the current schema but sqlx's own table.
+pub(crate) const ALL_COLUMNS: &str = "SELECT table_name || '.' || column_name FROM information_schema.columns \
+     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+     ORDER BY 1";
+
 /// Parses a `postgres://` or `postgresql://` URL. The error never repeats
 /// the URL: it may hold a password.
 pub(crate) fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {

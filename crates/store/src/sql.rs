@@ -60,6 +60,43 @@ pub(crate) const POLICY_COUNTS_SINCE: &str = "SELECT scope, country, rule, decis
      GROUP BY scope, country, rule, decision \
      ORDER BY total DESC, country, scope, rule, decision";
 
+// Accounts. Usernames are compared with lower() on both sides: the
+// unique index is on lower(username), and usernames are ASCII.
+
+pub(crate) const INSERT_USER: &str = "INSERT INTO users (username, password_hash, role, passkey, created_at) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+pub(crate) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+
+/// The account's columns in the order `accounts::user_from_row` reads
+/// them, then the password hash.
+pub(crate) const USER_BY_NAME: &str = "SELECT id, username, role, passkey, disabled, created_at, password_hash \
+     FROM users WHERE lower(username) = lower($1)";
+
+pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+pub(crate) const SET_PASSKEY: &str = "UPDATE users SET passkey = $1 WHERE id = $2";
+pub(crate) const SET_ROLE: &str = "UPDATE users SET role = $1 WHERE id = $2";
+pub(crate) const SET_DISABLED: &str = "UPDATE users SET disabled = $1 WHERE id = $2";
+
+pub(crate) const CREATE_SESSION: &str =
+    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+/// Only live sessions of enabled accounts count.
+pub(crate) const SESSION_USER: &str = "SELECT u.id, u.username, u.role, u.passkey, u.disabled, u.created_at \
+     FROM sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled";
+pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
+pub(crate) const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
+pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+
+pub(crate) const CREATE_INVITE: &str =
+    "INSERT INTO invites (code_hash, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+/// Marks an unused, unexpired invitation ($2) used by account $1 at $3.
+pub(crate) const REDEEM_INVITE: &str = "UPDATE invites SET used_by = $1 \
+     WHERE code_hash = $2 AND used_by IS NULL AND expires_at > $3";
+pub(crate) const INVITES_BY: &str = "SELECT i.created_at, i.expires_at, u.username \
+     FROM invites i LEFT JOIN users u ON u.id = i.used_by \
+     WHERE i.created_by = $1 ORDER BY i.created_at DESC, i.expires_at DESC";
+
 /// Appends `($1, $2), ($3, $4), ...`: `rows` tuples of `columns`.
 fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
     for row in 0..rows {

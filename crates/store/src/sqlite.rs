@@ -19,6 +19,12 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// `GREATEST`; SQLite's `max` with two arguments is scalar, not aggregate).
 pub(crate) const GREATEST: &str = "max";
 
+/// Every `table.column` of the schema but sqlx's and SQLite's own tables.
+pub(crate) const ALL_COLUMNS: &str = "SELECT m.name || '.' || p.name FROM sqlite_master m \
+     JOIN pragma_table_info(m.name) p \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+     ORDER BY 1";
+
 /// Opens (creating if needed) `swarmgate.db` in `data_dir`.
 ///
 /// WAL lets the flusher write while other connections read; `NORMAL`

@@ -4,7 +4,10 @@
 #[macro_use]
 mod support;
 
-use store::{Backend, MigrationReport, PolicyCount, Store};
+use store::{
+    Backend, MigrationReport, NewUser, Passkey, PasswordHash, PolicyCount, RedeemError, Role,
+    SecretHash, Store, StoreError, Username,
+};
 use support::TestDb;
 use tracker_proto::InfoHash;
 
@@ -24,6 +27,24 @@ fn count(country: &str, decision: &str, n: u64) -> PolicyCount {
     }
 }
 
+fn name(s: &str) -> Username {
+    Username::parse(s).unwrap()
+}
+
+/// Creates `username` with a passkey derived from `seed`.
+async fn add_user(store: &Store, username: &str, role: Role, seed: u8) -> i64 {
+    store
+        .create_user(&NewUser {
+            username: &name(username),
+            password_hash: &PasswordHash("$argon2id$fake".into()),
+            role,
+            passkey: &Passkey::from_bytes([seed; 16]),
+            created_at: 1_000,
+        })
+        .await
+        .unwrap()
+}
+
 test_on_both_backends! {
     async fn the_store_reports_the_backend_it_was_opened_on(db: &TestDb) {
         let store = db.open().await;
@@ -35,7 +56,7 @@ test_on_both_backends! {
         let store = Store::connect(db.database()).await.unwrap();
         let first = store.migrate().await.unwrap();
         let descriptions: Vec<&str> = first.applied.iter().map(|(_, d)| d.as_str()).collect();
-        assert_eq!(descriptions, ["torrent stats", "policy counters"]);
+        assert_eq!(descriptions, ["torrent stats", "policy counters", "accounts"]);
         assert_eq!(first.version, first.applied.last().unwrap().0);
         let second = store.migrate().await.unwrap();
         assert_eq!(
@@ -168,6 +189,141 @@ test_on_both_backends! {
             .unwrap_err();
         assert!(err.to_string().contains("database query failed"), "{err}");
         store.close().await;
+    }
+}
+
+test_on_both_backends! {
+    async fn an_account_is_found_by_its_name_in_any_case(db: &TestDb) {
+        let store = db.open().await;
+        let id = add_user(&store, "Alice", Role::Uploader, 1).await;
+        let (user, hash) = store.user_credentials(&name("aLiCe")).await.unwrap().unwrap();
+        assert_eq!(user.id, id);
+        assert_eq!(user.username.as_str(), "Alice");
+        assert_eq!(user.role, Role::Uploader);
+        assert_eq!(user.passkey, Passkey::from_bytes([1; 16]));
+        assert!(!user.disabled);
+        assert_eq!(user.created_at, 1_000);
+        assert_eq!(hash.0, "$argon2id$fake");
+        assert!(store.user_by_name(&name("bob")).await.unwrap().is_none());
+        assert_eq!(store.count_users().await.unwrap(), 1);
+        store.close().await;
+    }
+
+    async fn a_username_taken_in_another_case_is_a_conflict(db: &TestDb) {
+        let store = db.open().await;
+        add_user(&store, "alice", Role::Member, 1).await;
+        let err = store
+            .create_user(&NewUser {
+                username: &name("ALICE"),
+                password_hash: &PasswordHash("x".into()),
+                role: Role::Member,
+                passkey: &Passkey::from_bytes([2; 16]),
+                created_at: 1,
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict("username")), "{err:?}");
+        store.close().await;
+    }
+
+    async fn a_passkey_taken_by_another_account_is_a_conflict(db: &TestDb) {
+        let store = db.open().await;
+        add_user(&store, "alice", Role::Member, 1).await;
+        let bob = add_user(&store, "bob", Role::Member, 2).await;
+        let err = store.set_passkey(bob, &Passkey::from_bytes([1; 16])).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict("passkey")), "{err:?}");
+        assert!(store.set_passkey(bob, &Passkey::from_bytes([3; 16])).await.unwrap());
+        let bob = store.user_by_name(&name("bob")).await.unwrap().unwrap();
+        assert_eq!(bob.passkey, Passkey::from_bytes([3; 16]));
+        store.close().await;
+    }
+
+    async fn a_session_lasts_until_it_expires_or_is_deleted(db: &TestDb) {
+        let store = db.open().await;
+        let id = add_user(&store, "alice", Role::Member, 1).await;
+        let (a, b) = (SecretHash([1; 32]), SecretHash([2; 32]));
+        store.create_session(&a, id, 100, 200).await.unwrap();
+        store.create_session(&b, id, 100, 300).await.unwrap();
+        assert_eq!(store.session_user(&a, 199).await.unwrap().unwrap().id, id);
+        assert!(store.session_user(&a, 200).await.unwrap().is_none(), "expired");
+        assert!(store.session_user(&SecretHash([9; 32]), 0).await.unwrap().is_none());
+        assert_eq!(store.delete_expired_sessions(250).await.unwrap(), 1);
+        store.delete_session(&b).await.unwrap();
+        assert!(store.session_user(&b, 100).await.unwrap().is_none(), "logged out");
+        store.close().await;
+    }
+
+    async fn disabling_an_account_or_changing_its_password_ends_its_sessions(db: &TestDb) {
+        let store = db.open().await;
+        let id = add_user(&store, "alice", Role::Member, 1).await;
+        let token = SecretHash([1; 32]);
+        store.create_session(&token, id, 0, 1_000).await.unwrap();
+        assert!(store.set_disabled(id, true).await.unwrap());
+        assert!(store.session_user(&token, 1).await.unwrap().is_none());
+        assert!(store.user_by_name(&name("alice")).await.unwrap().unwrap().disabled);
+        assert!(store.set_disabled(id, false).await.unwrap());
+        store.create_session(&token, id, 0, 1_000).await.unwrap();
+        assert!(store.set_password(id, &PasswordHash("new".into())).await.unwrap());
+        assert!(store.session_user(&token, 1).await.unwrap().is_none());
+        assert!(store.set_role(id, Role::Admin).await.unwrap());
+        assert_eq!(store.user_by_name(&name("alice")).await.unwrap().unwrap().role, Role::Admin);
+        assert!(!store.set_role(9_999, Role::Admin).await.unwrap(), "no such account");
+        store.close().await;
+    }
+
+    async fn an_invitation_signs_up_one_account_once_before_it_expires(db: &TestDb) {
+        let store = db.open().await;
+        let inviter = add_user(&store, "alice", Role::Uploader, 1).await;
+        let code = SecretHash([7; 32]);
+        store.create_invite(&code, inviter, 100, 500).await.unwrap();
+        let new = |username: &str, seed: u8| (name(username), Passkey::from_bytes([seed; 16]));
+        let (late, bob, carol) = (new("late", 2), new("bob", 3), new("carol", 4));
+        // Expired at 500: refused, and the account is not created.
+        let err = store.create_user_with_invite(&code, 500, &signup(&late)).await.unwrap_err();
+        assert!(matches!(err, RedeemError::InvalidInvite), "{err:?}");
+        assert!(store.user_by_name(&name("late")).await.unwrap().is_none());
+        store.create_user_with_invite(&code, 499, &signup(&bob)).await.unwrap();
+        let err = store.create_user_with_invite(&code, 499, &signup(&carol)).await.unwrap_err();
+        assert!(matches!(err, RedeemError::InvalidInvite), "used twice: {err:?}");
+        let unknown = store
+            .create_user_with_invite(&SecretHash([8; 32]), 0, &signup(&carol))
+            .await
+            .unwrap_err();
+        assert!(matches!(unknown, RedeemError::InvalidInvite), "{unknown:?}");
+        let invites = store.invites_by(inviter).await.unwrap();
+        assert_eq!(invites.len(), 1);
+        assert_eq!(invites[0].used_by.as_ref().map(Username::as_str), Some("bob"));
+        assert_eq!((invites[0].created_at, invites[0].expires_at), (100, 500));
+        store.close().await;
+    }
+
+    async fn no_table_has_a_column_for_an_address(db: &TestDb) {
+        let store = db.open().await;
+        let columns = store.all_columns().await.unwrap();
+        assert!(columns.contains(&"users.passkey".to_owned()), "{columns:?}");
+        assert!(columns.len() > 10, "{columns:?}");
+        for column in &columns {
+            let (table, name) = column.split_once('.').unwrap();
+            for word in ["ip", "addr", "agent", "host"] {
+                assert!(!name.contains(word), "{column}");
+            }
+            // Countries are kept only as aggregate counters, never per member.
+            assert!(table == "policy_counters" || !name.contains("country"), "{column}");
+        }
+        store.close().await;
+    }
+}
+
+/// An invited sign-up of `username` with `passkey`.
+fn signup<'a>((username, passkey): &'a (Username, Passkey)) -> NewUser<'a> {
+    static HASH: std::sync::LazyLock<PasswordHash> =
+        std::sync::LazyLock::new(|| PasswordHash("h".into()));
+    NewUser {
+        username,
+        password_hash: &HASH,
+        role: Role::Member,
+        passkey,
+        created_at: 200,
     }
 }
 
