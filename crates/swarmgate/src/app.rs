@@ -99,10 +99,13 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     let portal_listener = tracker::net::bind_tcp(config.portal.bind)
         .with_context(|| format!("portal.bind: cannot listen on {}", config.portal.bind))?;
     let portal_addr = portal_listener.local_addr()?;
-    let portal_state = PortalState {
-        tracker: Arc::clone(&tracker),
-        site_name: config.portal.site_name.as_str().into(),
-    };
+    let portal_state = PortalState::new(
+        Arc::clone(&tracker),
+        store.clone(),
+        &config.portal.site_name,
+        config.account_settings(),
+        Arc::new(portal::clock::SystemWallClock),
+    );
     servers.spawn(serve_http(
         portal_listener,
         portal::router(portal_state),

@@ -30,6 +30,7 @@ const TEST_ENV_PREFIX: &str = "TEST_";
 pub struct Config {
     pub tracker: TrackerConfig,
     pub portal: PortalConfig,
+    pub accounts: AccountsConfig,
     pub policy: PolicyConfig,
     pub network: NetworkConfig,
     pub storage: StorageConfig,
@@ -95,6 +96,91 @@ impl Default for PortalConfig {
         Self {
             bind: SocketAddr::from(([0, 0, 0, 0], 8080)),
             site_name: "swarmgate".into(),
+        }
+    }
+}
+
+/// Member accounts: sign-up, sessions, log-in throttling. The first
+/// administrator is created with `swarmgate user add NAME --role admin
+/// --password-stdin`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Who may create an account: `open` (anyone), `invite` (whoever has
+    /// an invitation from an administrator, moderator or uploader) or
+    /// `closed` (only `swarmgate user add`).
+    pub registration: RegistrationMode,
+    /// Hours a login lasts before the member must log in again.
+    pub session_lifetime_hours: u32,
+    /// Hours an unused invitation stays valid.
+    pub invite_lifetime_hours: u32,
+    /// When cookies are marked `Secure`: `auto` (when a trusted proxy in
+    /// network.trusted_proxies says the request came over HTTPS) or
+    /// `always` (the site is only ever reached over HTTPS).
+    pub secure_cookies: SecureCookiesMode,
+    /// Failed logins to one account, from anywhere, before it is locked
+    /// for the rest of the window.
+    pub login_attempts_per_account: u32,
+    /// Failed logins from one address, to any accounts, before it is
+    /// locked for the rest of the window. Addresses are held in memory
+    /// for the window only, never stored.
+    pub login_attempts_per_source: u32,
+    /// Seconds of the login throttling window.
+    pub login_throttle_window_secs: u32,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            registration: RegistrationMode::Invite,
+            session_lifetime_hours: 30 * 24,
+            invite_lifetime_hours: 7 * 24,
+            secure_cookies: SecureCookiesMode::Auto,
+            login_attempts_per_account: 5,
+            login_attempts_per_source: 20,
+            login_throttle_window_secs: 900,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    Open,
+    Invite,
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookiesMode {
+    Auto,
+    Always,
+}
+
+impl Config {
+    /// The portal's account settings from `[accounts]` and the trusted
+    /// proxies.
+    pub fn account_settings(&self) -> portal::AccountSettings {
+        let a = &self.accounts;
+        portal::AccountSettings {
+            registration: match a.registration {
+                RegistrationMode::Open => portal::Registration::Open,
+                RegistrationMode::Invite => portal::Registration::Invite,
+                RegistrationMode::Closed => portal::Registration::Closed,
+            },
+            session_lifetime_secs: i64::from(a.session_lifetime_hours) * 3600,
+            invite_lifetime_secs: i64::from(a.invite_lifetime_hours) * 3600,
+            secure_cookies: match a.secure_cookies {
+                SecureCookiesMode::Auto => portal::SecureCookies::Auto,
+                SecureCookiesMode::Always => portal::SecureCookies::Always,
+            },
+            throttle: portal::throttle::ThrottleLimits {
+                max_per_account: a.login_attempts_per_account,
+                max_per_source: a.login_attempts_per_source,
+                window_secs: i64::from(a.login_throttle_window_secs),
+            },
+            trusted_proxies: self.network.trusted_proxies.clone(),
         }
     }
 }
@@ -367,6 +453,18 @@ impl Config {
                 "peer_ttl_secs",
                 "must exceed tracker.announce_interval_secs",
             );
+        }
+        let a = &self.accounts;
+        for (key, value) in [
+            ("session_lifetime_hours", a.session_lifetime_hours),
+            ("invite_lifetime_hours", a.invite_lifetime_hours),
+            ("login_attempts_per_account", a.login_attempts_per_account),
+            ("login_attempts_per_source", a.login_attempts_per_source),
+            ("login_throttle_window_secs", a.login_throttle_window_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError(format!("accounts.{key}: must be at least 1")));
+            }
         }
         if let Some(url) = &self.storage.database_url {
             let scheme = url.expose().split_once("://").map(|(scheme, _)| scheme);

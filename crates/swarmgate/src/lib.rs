@@ -5,6 +5,7 @@
 //! - [`example`]: the generated, commented example configuration.
 //! - [`app`]: start-up, the running servers, and orderly shutdown.
 //! - [`jobs`]: background jobs (peer expiry, persisting counts).
+//! - [`users`]: the operator's account commands (`swarmgate user ...`).
 //! - [`reload`]: live policy reloads (SIGHUP, file changes, control socket).
 //! - [`logging`]: text or JSON logs.
 //!
@@ -18,6 +19,7 @@ pub mod example;
 pub mod jobs;
 pub mod logging;
 pub mod reload;
+pub mod users;
 
 pub use app::{Running, start, start_with_clock};
 pub use config::Config;

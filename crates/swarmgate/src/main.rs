@@ -43,10 +43,63 @@ enum Command {
         #[command(subcommand)]
         command: GeoCommand,
     },
+    /// Member accounts: create the first administrator, reset passwords,
+    /// disable accounts, change roles.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The database (SQLite in storage.data_dir, or storage.database_url).
     Db {
         #[command(subcommand)]
         command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account (e.g. the first administrator). The password is
+    /// the first line of standard input.
+    Add {
+        name: String,
+        /// admin, moderator, uploader or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from standard input (required: passwords are
+        /// never command-line arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Set a new password (first line of standard input) and end the
+    /// account's sessions.
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        name: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Re-enable a disabled account.
+    Enable {
+        name: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Change an account's role.
+    Role {
+        name: String,
+        /// admin, moderator, uploader or member.
+        role: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -180,6 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::load(config.as_deref())?;
             print_result(commands::geo_lookup(&config, ip, db.as_deref()))
         }
+        Command::User { command } => print_result(user_command(command)),
         Command::Db {
             command: DbCommand::Migrate { config },
         } => {
@@ -222,6 +276,42 @@ fn policy_command(command: PolicyCommand) -> anyhow::Result<String> {
         } => {
             let config = Config::load(config.as_deref())?;
             runtime.block_on(commands::policy_simulate(&config, &policy, hours))
+        }
+    }
+}
+
+fn user_command(command: UserCommand) -> anyhow::Result<String> {
+    use swarmgate::users;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let stdin = || users::read_password(std::io::stdin().lock());
+    match command {
+        UserCommand::Add {
+            name, role, config, ..
+        } => {
+            let role = users::parse_role(&role)?;
+            let config = Config::load(config.as_deref())?;
+            let password = stdin()?;
+            runtime.block_on(users::add(&config, &name, role, password))
+        }
+        UserCommand::Passwd { name, config, .. } => {
+            let config = Config::load(config.as_deref())?;
+            let password = stdin()?;
+            runtime.block_on(users::passwd(&config, &name, password))
+        }
+        UserCommand::Disable { name, config } => {
+            let config = Config::load(config.as_deref())?;
+            runtime.block_on(users::set_disabled(&config, &name, true))
+        }
+        UserCommand::Enable { name, config } => {
+            let config = Config::load(config.as_deref())?;
+            runtime.block_on(users::set_disabled(&config, &name, false))
+        }
+        UserCommand::Role { name, role, config } => {
+            let role = users::parse_role(&role)?;
+            let config = Config::load(config.as_deref())?;
+            runtime.block_on(users::set_role(&config, &name, role))
         }
     }
 }

@@ -1,0 +1,201 @@
+//! Every sentence of the portal's own pages, in English and Russian.
+//!
+//! The catalog is one macro call: each key must be given both languages
+//! or it does not compile, and each key becomes a method on [`Text`], so
+//! a template naming a missing key does not compile either
+//! (`{{ t.log_in() }}`). Texts are plain (no markup); templates escape
+//! them like any other value.
+//!
+//! The language is chosen per request ([`Lang::choose`]): `?lang=xx`
+//! (then remembered in a cookie), else the remembered cookie, else
+//! `Accept-Language`, else English.
+
+use crate::cookies;
+use crate::language::preferred_languages;
+use axum::http::HeaderMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    /// The BCP 47 tag, for `<html lang>` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The visitor's language: an explicit `?lang=` choice, the
+    /// remembered one, or the first of `Accept-Language` we speak.
+    pub fn choose(query_choice: Option<Lang>, headers: &HeaderMap) -> Self {
+        query_choice
+            .or_else(|| cookies::get(headers, cookies::LANG).and_then(Lang::parse))
+            .or_else(|| {
+                preferred_languages(headers)
+                    .iter()
+                    .find_map(|l| Lang::parse(l))
+            })
+            .unwrap_or(Lang::En)
+    }
+
+    /// This language's texts.
+    pub fn text(self) -> Text {
+        Text { lang: self }
+    }
+}
+
+/// The texts of one language; one method per catalog key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub lang: Lang,
+}
+
+macro_rules! catalog {
+    ($($key:ident: $en:literal, $ru:literal;)*) => {
+        impl Text {
+            $(
+                pub fn $key(&self) -> &'static str {
+                    match self.lang {
+                        Lang::En => $en,
+                        Lang::Ru => $ru,
+                    }
+                }
+            )*
+        }
+
+        /// Every key with its English and Russian text, for tests.
+        #[cfg(test)]
+        const ALL: &[(&str, &str, &str)] = &[$((stringify!($key), $en, $ru)),*];
+    };
+}
+
+catalog! {
+    skip_to_content: "Skip to content", "Перейти к содержимому";
+    main_menu: "Main menu", "Главное меню";
+    home: "Home", "Главная";
+    log_in: "Log in", "Войти";
+    log_out: "Log out", "Выйти";
+    register: "Register", "Регистрация";
+    profile: "Profile", "Профиль";
+    invites: "Invitations", "Приглашения";
+    language: "Language", "Язык";
+    logged_in_as: "Logged in as", "Вы вошли как";
+
+    username: "Username", "Имя пользователя";
+    username_hint: "3 to 32 Latin letters, digits, _, - or ., starting with a letter or digit.",
+        "От 3 до 32 латинских букв, цифр, _, - или ., в начале — буква или цифра.";
+    password: "Password", "Пароль";
+    password_hint: "At least 10 characters.", "Не меньше 10 символов.";
+    password_again: "Password again", "Пароль ещё раз";
+    invite_code: "Invitation code", "Код приглашения";
+
+    log_in_title: "Log in", "Вход";
+    log_in_failed: "Wrong username or password.", "Неверное имя пользователя или пароль.";
+    account_disabled: "This account is disabled.", "Эта учётная запись отключена.";
+    throttled: "Too many failed attempts. Wait a few minutes and try again.",
+        "Слишком много неудачных попыток. Подождите несколько минут и попробуйте снова.";
+    no_account_yet: "No account yet?", "Ещё нет учётной записи?";
+
+    register_title: "Create an account", "Создать учётную запись";
+    register_button: "Create account", "Создать учётную запись";
+    registration_closed: "Registration is closed.", "Регистрация закрыта.";
+    registration_by_invite: "Registration needs an invitation from a member.",
+        "Для регистрации нужно приглашение от участника.";
+    username_invalid: "This username is not allowed: use 3 to 32 Latin letters, digits, _, - or ., starting with a letter or digit.",
+        "Такое имя не подходит: используйте от 3 до 32 латинских букв, цифр, _, - или ., в начале — буква или цифра.";
+    username_taken: "This username is taken.", "Это имя уже занято.";
+    password_invalid: "The password must have 10 to 1024 characters.",
+        "Пароль должен содержать от 10 до 1024 символов.";
+    passwords_differ: "The two passwords differ.", "Пароли не совпадают.";
+    invite_invalid: "This invitation code is unknown, used or expired.",
+        "Код приглашения неизвестен, уже использован или истёк.";
+
+    profile_title: "Your account", "Ваша учётная запись";
+    role: "Role", "Роль";
+    role_admin: "administrator", "администратор";
+    role_moderator: "moderator", "модератор";
+    role_uploader: "uploader", "загрузчик";
+    role_member: "member", "участник";
+    member_since: "Member since", "Участник с";
+    passkey: "Passkey", "Ключ доступа (passkey)";
+    passkey_help: "Your passkey is part of every .torrent file you download. Keep it secret: anyone who has it is counted as you.",
+        "Ваш ключ входит в каждый скачанный вами .torrent-файл. Храните его в тайне: любого, у кого он есть, трекер считает вами.";
+    rotate_passkey: "Replace passkey", "Заменить ключ";
+    rotate_passkey_warning: "Replacing it makes every .torrent file you downloaded before stop working: download them again.",
+        "После замены все ранее скачанные .torrent-файлы перестанут работать: скачайте их заново.";
+    passkey_rotated: "Your passkey was replaced.", "Ваш ключ заменён.";
+
+    invites_title: "Invitations", "Приглашения";
+    invites_help: "An invitation lets one person create an account. Each code is shown only once, when you create it.",
+        "Приглашение позволяет одному человеку создать учётную запись. Код показывается только один раз — при создании.";
+    create_invite: "Create an invitation", "Создать приглашение";
+    invite_created: "New invitation. Send this link or code; it is not shown again:",
+        "Новое приглашение. Отправьте эту ссылку или код — больше он показан не будет:";
+    invite_created_at: "Created", "Создано";
+    invite_expires_at: "Expires", "Истекает";
+    invite_used_by: "Used by", "Использовано";
+    invite_unused: "not used yet", "ещё не использовано";
+    invites_none: "You have not created any invitations.", "Вы ещё не создавали приглашений.";
+
+    error_title: "Something went wrong", "Что-то пошло не так";
+    back_home: "Back to the home page", "На главную";
+    error_not_found: "There is no such page.", "Такой страницы нет.";
+    error_unauthorized: "Please log in first.", "Сначала войдите.";
+    error_forbidden: "Your account may not do this.", "Вашей учётной записи это не разрешено.";
+    error_csrf: "This form has expired or was sent from another site. Go back, reload the page and try again.",
+        "Срок действия формы истёк, или она отправлена с другого сайта. Вернитесь, обновите страницу и попробуйте снова.";
+    error_invalid: "The request is not valid.", "Некорректный запрос.";
+    error_conflict: "That value is already taken.", "Это значение уже занято.";
+    error_internal: "An internal error occurred. Please try again later.",
+        "Произошла внутренняя ошибка. Попробуйте позже.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_an_english_and_a_russian_text() {
+        for (key, en, ru) in ALL {
+            assert!(!en.trim().is_empty() && !ru.trim().is_empty(), "{key}");
+            assert_ne!(en, ru, "{key}: untranslated");
+            assert!(
+                ru.chars()
+                    .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap())),
+                "{key}: the Russian text has no Cyrillic letter"
+            );
+            assert!(
+                !en.chars().any(|c| ('а'..='я').contains(&c)),
+                "{key}: Cyrillic in English"
+            );
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn an_explicit_choice_beats_the_cookie_which_beats_accept_language() {
+        let h = headers(&[("cookie", "sg_lang=en"), ("accept-language", "ru")]);
+        assert_eq!(Lang::choose(Some(Lang::Ru), &h), Lang::Ru);
+        assert_eq!(Lang::choose(None, &h), Lang::En);
+        let h = headers(&[("accept-language", "de, ru;q=0.5")]);
+        assert_eq!(Lang::choose(None, &h), Lang::Ru);
+        assert_eq!(Lang::choose(None, &HeaderMap::new()), Lang::En);
+    }
+}

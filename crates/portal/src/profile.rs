@@ -1,0 +1,122 @@
+//! The member's own pages: `GET /profile` (name, role, passkey),
+//! `POST /profile/passkey` (replace the passkey), and `GET/POST /invites`
+//! (create and list invitations, for roles allowed to invite).
+
+use crate::PortalState;
+use crate::accounts::new_passkey;
+use crate::error::WebError;
+use crate::pages::{InviteRow, InvitesPage, ProfilePage, can_invite, date, render, role_text};
+use crate::session::{Visitor, hash_secret};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Router, routing::get, routing::post};
+use rand::RngCore as _;
+use serde::Deserialize;
+use store::StoreError;
+
+pub fn router() -> Router<PortalState> {
+    Router::new()
+        .route("/profile", get(profile))
+        .route("/profile/passkey", post(rotate_passkey))
+        .route("/invites", get(invites).post(create_invite))
+}
+
+#[derive(Deserialize)]
+struct ProfileQuery {
+    rotated: Option<String>,
+}
+
+async fn profile(
+    visitor: Visitor,
+    query: Result<Query<ProfileQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    let t = visitor.lang.text();
+    let html = render(&ProfilePage {
+        page: visitor.page(),
+        username: user.username.as_str().to_owned(),
+        role: role_text(&t, user.role),
+        since: date(user.created_at),
+        passkey: user.passkey.expose().to_owned(),
+        rotated: query.is_ok_and(|Query(q)| q.rotated.is_some()),
+    });
+    Ok(Html(html).into_response())
+}
+
+/// Replaces the passkey. Every .torrent file downloaded before carries
+/// the old one, which the tracker will no longer accept.
+async fn rotate_passkey(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    // 128 random bits collide never in practice; a few tries make even
+    // that a non-event rather than an error page.
+    for _ in 0..3 {
+        match state.store.set_passkey(user.id, &new_passkey()).await {
+            Ok(_) => return Ok(Redirect::to("/profile?rotated=1").into_response()),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(WebError::Internal(
+        "three passkey collisions in a row".into(),
+    ))
+}
+
+async fn invites(State(state): State<PortalState>, visitor: Visitor) -> Result<Response, WebError> {
+    invites_page(&state, &visitor, None).await
+}
+
+async fn invites_page(
+    state: &PortalState,
+    visitor: &Visitor,
+    new_code: Option<String>,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    if !can_invite(user.role) {
+        return Err(WebError::Forbidden);
+    }
+    let invites = state
+        .store
+        .invites_by(user.id)
+        .await?
+        .into_iter()
+        .map(|i| InviteRow {
+            created: date(i.created_at),
+            expires: date(i.expires_at),
+            used_by: i.used_by.map(|u| u.as_str().to_owned()),
+        })
+        .collect();
+    let html = render(&InvitesPage {
+        page: visitor.page(),
+        invites,
+        new_code,
+    });
+    Ok(Html(html).into_response())
+}
+
+async fn create_invite(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    if !can_invite(user.role) {
+        return Err(WebError::Forbidden);
+    }
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let code: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = state.clock.now();
+    state
+        .store
+        .create_invite(
+            &hash_secret(&code),
+            user.id,
+            now,
+            now + state.accounts.invite_lifetime_secs,
+        )
+        .await?;
+    invites_page(&state, &visitor, Some(code)).await
+}

@@ -1,0 +1,86 @@
+//! Login sessions and the [`Visitor`] every page handler starts from.
+//!
+//! A session token is 32 random bytes, sent to the browser as 64 hex
+//! characters in the `sg_session` cookie (HttpOnly, SameSite=Lax, Secure
+//! over TLS). The store keeps only its SHA-256, with an expiry time from
+//! the injected clock; logging out, changing the password or disabling
+//! the account deletes the row, so sessions are revocable.
+
+use crate::csrf::CsrfToken;
+use crate::error::WebError;
+use crate::i18n::Lang;
+use crate::pages::Page;
+use crate::{PortalState, cookies};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use store::{SecretHash, User};
+
+/// A new session token (for the cookie) and its hash (for the store).
+pub fn new_token() -> (String, SecretHash) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hash_secret(&token);
+    (token, hash)
+}
+
+/// The SHA-256 under which a token or invitation code is stored. A fast
+/// hash is enough: the inputs are 128+ random bits, not passwords.
+pub fn hash_secret(secret: &str) -> SecretHash {
+    SecretHash(Sha256::digest(secret.as_bytes()).into())
+}
+
+/// Who is asking: their language, their account if logged in, and the
+/// CSRF token for this page's forms.
+#[derive(Debug)]
+pub struct Visitor {
+    pub lang: Lang,
+    pub user: Option<User>,
+    /// The hash of the session cookie's token, if the visitor sent one
+    /// (valid or not).
+    pub session: Option<SecretHash>,
+    pub csrf: String,
+    site: String,
+}
+
+impl Visitor {
+    /// The logged-in account, or 401.
+    pub fn require_user(&self) -> Result<&User, WebError> {
+        self.user.as_ref().ok_or(WebError::Unauthorized)
+    }
+
+    /// What the layout shows for this visitor.
+    pub fn page(&self) -> Page {
+        Page::new(self.lang, &self.site, self.user.as_ref(), &self.csrf)
+    }
+}
+
+impl FromRequestParts<PortalState> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or(Lang::En);
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let session = cookies::get(&parts.headers, cookies::SESSION).map(hash_secret);
+        let user = match &session {
+            Some(hash) => state.store.session_user(hash, state.clock.now()).await?,
+            None => None,
+        };
+        Ok(Self {
+            lang,
+            user,
+            session,
+            csrf,
+            site: state.site_name.to_string(),
+        })
+    }
+}
