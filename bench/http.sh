@@ -50,7 +50,7 @@ start_aquatic() {
     cp "$TMP/aquatic_http.toml" "$cfg"
     toml_set "$cfg" network address "\"127.0.0.1:$TARGET_PORT\""
     cp "$cfg" "$RESULTS/aquatic_http.toml"
-    start_tracker "$RESULTS/aquatic-r$1.log" "$BIN/aquatic_http" -c "$cfg"
+    start_tracker "$RESULTS/$RUN.log" "$BIN/aquatic_http" -c "$cfg"
     wait_http_ready "$TARGET_PORT"
 }
 
@@ -59,9 +59,9 @@ start_swarmgate() {
     local udp_port portal_port
     free_port udp_port
     free_port portal_port
-    mkdir -p "$TMP/swarmgate-data-r$1"
+    mkdir -p "$TMP/$RUN-data"
     # TOKIO_WORKER_THREADS: the HTTP tracker runs on the tokio runtime.
-    start_tracker "$RESULTS/swarmgate-r$1.log" env \
+    start_tracker "$RESULTS/$RUN.log" env -u SWARMGATE_POLICY__FILE \
         TOKIO_WORKER_THREADS=1 \
         SWARMGATE_TRACKER__HTTP_BIND="127.0.0.1:$TARGET_PORT" \
         SWARMGATE_TRACKER__UDP_BIND="127.0.0.1:$udp_port" \
@@ -69,8 +69,9 @@ start_swarmgate() {
         SWARMGATE_TRACKER__UDP_WORKERS=1 \
         SWARMGATE_TRACKER__MAX_NUMWANT="$MAX_PEERS" \
         SWARMGATE_TRACKER__DEFAULT_NUMWANT="$MAX_PEERS" \
-        SWARMGATE_STORAGE__DATA_DIR="$TMP/swarmgate-data-r$1" \
+        SWARMGATE_STORAGE__DATA_DIR="$TMP/$RUN-data" \
         SWARMGATE_LOG__LEVEL="${SWARMGATE_LOG__LEVEL:-warn}" \
+        "${POLICY_ENV[@]}" \
         "$SG_BIN" serve
     wait_http_ready "$TARGET_PORT"
 }

@@ -11,6 +11,10 @@ BENCH_WARMUP=${BENCH_WARMUP:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_TRACKER_CPU=${BENCH_TRACKER_CPU:-0}
 BENCH_LOAD_CPU=${BENCH_LOAD_CPU:-1}
+BENCH_POLICY=${BENCH_POLICY:-0}
+# BENCH_POLICY=1: the responses/s of swarmgate+policy over swarmgate below
+# which the summary warns (the access policy's overhead budget).
+POLICY_MIN_RATIO=0.95
 CLK_TCK=$(getconf CLK_TCK)
 INTERVAL=5 # the aquatic load testers print their statistics every 5 s
 
@@ -46,6 +50,7 @@ bench_init() {
     ((BENCH_WARMUP >= INTERVAL && BENCH_WARMUP < BENCH_SECONDS)) ||
         die "need $INTERVAL <= BENCH_WARMUP < BENCH_SECONDS"
     ((BENCH_ROUNDS >= 1)) || die "BENCH_ROUNDS must be at least 1"
+    [[ $BENCH_POLICY == [01] ]] || die "BENCH_POLICY must be 0 or 1"
     for tool in cargo taskset python3 awk ss; do
         command -v "$tool" >/dev/null || die "$tool is required"
     done
@@ -77,18 +82,67 @@ install_aquatic() {
 # features.
 AQUATIC_TRACKER_FEATURES=(--no-default-features --features mimalloc)
 
-# build_swarmgate: sets SG_BIN (BENCH_SWARMGATE_BIN skips the build;
-# the knob cannot start with SWARMGATE_, swarmgate reads those as config).
+# tree_rev: the short hash of HEAD, +dirty when tracked files differ.
+tree_rev() {
+    local rev
+    rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [[ -z $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]] || rev+="+dirty"
+    echo "$rev"
+}
+
+# build_swarmgate: sets SG_BIN and SG_REV, the tree it was built from, read
+# at build time (others may commit during the run). BENCH_SWARMGATE_BIN
+# skips the build; the knob cannot start with SWARMGATE_, swarmgate reads
+# those as config.
 build_swarmgate() {
     if [[ -n ${BENCH_SWARMGATE_BIN:-} ]]; then
         [[ -x $BENCH_SWARMGATE_BIN ]] || die "BENCH_SWARMGATE_BIN=$BENCH_SWARMGATE_BIN is not executable"
         SG_BIN=$BENCH_SWARMGATE_BIN
+        SG_REV="BENCH_SWARMGATE_BIN (tree $(tree_rev))"
         return
     fi
+    SG_REV=$(tree_rev)
     log "cargo build --release -p swarmgate"
     (cd "$REPO" && cargo build --release -p swarmgate) || die "building swarmgate failed"
     SG_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/swarmgate"
     [[ -x $SG_BIN ]] || die "no binary at $SG_BIN (set BENCH_SWARMGATE_BIN)"
+}
+
+# prepare_policy: for BENCH_POLICY=1, writes the country database and CIDR
+# lists (bench/gen_geo.py) next to a copy of bench/policy.toml in
+# $TMP/policy, and checks with `swarmgate policy check` that the policy
+# loads and allows the load testers' address. Sets POLICY_FILE and
+# POLICY_DESC.
+prepare_policy() {
+    local dir="$TMP/policy" data
+    log "writing the policy's country database and lists (bench/gen_geo.py)"
+    data=$(python3 "$REPO/bench/gen_geo.py" "$dir") || die "bench/gen_geo.py failed"
+    POLICY_FILE="$dir/policy.toml"
+    cp "$REPO/bench/policy.toml" "$POLICY_FILE"
+    cp "$POLICY_FILE" "$RESULTS/policy.toml"
+    env SWARMGATE_POLICY__FILE="$POLICY_FILE" SWARMGATE_STORAGE__DATA_DIR="$TMP/policy-check" \
+        "$SG_BIN" policy check 127.0.0.1 --scope tracker >"$RESULTS/policy-check.txt" 2>&1 ||
+        die "swarmgate policy check failed: $(cat "$RESULTS/policy-check.txt")"
+    grep -q '^decision: *allow' "$RESULTS/policy-check.txt" ||
+        die "the bench policy does not allow 127.0.0.1, the load testers' address: $(cat "$RESULTS/policy-check.txt")"
+    local rules
+    rules=$(grep -c '^\[\[rule\]\]' "$POLICY_FILE")
+    POLICY_DESC="bench/policy.toml, $rules rules; $data"
+}
+
+# policy_stats RUN DATADIR: after a swarmgate+policy run, saves `swarmgate
+# policy stats` (the counters it flushed at shutdown) to RUN.policy-stats.txt
+# and prints `checked denied`: the requests the policy decided on and those
+# it denied (NA NA if the counters cannot be read).
+policy_stats() {
+    local out="$RESULTS/$1.policy-stats.txt"
+    env SWARMGATE_POLICY__FILE="$POLICY_FILE" SWARMGATE_STORAGE__DATA_DIR="$2" \
+        "$SG_BIN" policy stats --hours 2 >"$out" 2>&1 || {
+        echo "NA NA"
+        return
+    }
+    # Rows: scope country rule decision requests.
+    awk 'NF == 5 && $5 ~ /^[0-9]+$/ { n += $5; if ($4 == "deny") d += $5 } END { print n + 0, d + 0 }' "$out"
 }
 
 # free_port VAR: sets VAR to a port on 127.0.0.1 that is free for both TCP
@@ -345,32 +399,43 @@ PY
     kill -0 "$TRACKER_PID" 2>/dev/null || die "tracker exited during start-up"
 }
 
-# run_rounds LABEL: BENCH_ROUNDS rounds of `aquatic` and `swarmgate` (order
-# alternating), each via the script's start_<name> ROUND (sets TRACKER_PID
-# and TARGET_PORT, returns once the tracker answers) and load_test_cmd PORT
-# (prints nothing, sets LOAD_TEST_CMD). Then prints the summary block.
+# run_rounds LABEL: BENCH_ROUNDS rounds of `aquatic` and `swarmgate`, and
+# with BENCH_POLICY=1 `swarmgate+policy` (order alternating), each via the
+# script's start_<aquatic|swarmgate> ROUND (sets TRACKER_PID and
+# TARGET_PORT, returns once the tracker answers; names its log and data
+# directory after RUN, and passes POLICY_ENV to swarmgate) and
+# load_test_cmd PORT (prints nothing, sets LOAD_TEST_CMD). Then prints the
+# summary block.
 run_rounds() {
-    local label=$1 round name order
-    echo "# name round rate_median cpu_us_per_resp cpu_us_median lost_pct errors_per_s intervals tracker_cpu_pct load_cpu_pct peers_per_announce bytes_per_response vmhwm_kib tester_average tester_stderr_lines alive" >"$RESULTS/rounds.txt"
+    local label=$1 round name order trackers="aquatic swarmgate"
+    if ((BENCH_POLICY)); then
+        prepare_policy
+        trackers+=" swarmgate+policy"
+    fi
+    echo "# name round rate_median cpu_us_per_resp cpu_us_median lost_pct errors_per_s intervals tracker_cpu_pct load_cpu_pct peers_per_announce bytes_per_response vmhwm_kib tester_average tester_stderr_lines alive policy_checked policy_denied" >"$RESULTS/rounds.txt"
     for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-        if ((round % 2)); then order="aquatic swarmgate"; else order="swarmgate aquatic"; fi
+        if ((round % 2)); then order=$trackers; else order=$(tr ' ' '\n' <<<"$trackers" | tac | xargs); fi
         for name in $order; do
             log "round $round/$BENCH_ROUNDS: $name (${BENCH_SECONDS}s)"
-            "start_$name" "$round"
+            RUN="$name-r$round"
+            POLICY_ENV=()
+            [[ $name != *+policy ]] || POLICY_ENV=(SWARMGATE_POLICY__FILE="$POLICY_FILE")
+            "start_${name%+policy}" "$round"
             load_test_cmd "$TARGET_PORT"
-            run_load_test "$RESULTS/$name-r$round.load" "${LOAD_TEST_CMD[@]}"
+            run_load_test "$RESULTS/$RUN.load" "${LOAD_TEST_CMD[@]}"
             local alive=yes hwm
             kill -0 "$TRACKER_PID" 2>/dev/null || alive=no
             hwm=$(vm_hwm_kib "$TRACKER_PID")
             stop_tracker
-            [[ $alive == yes ]] || log "WARNING: $name exited during the run (see $RESULTS/$name-r$round.log)"
-            local s avg stderr_lines
-            s=$(summarize_round "$RESULTS/$name-r$round.load.tsv")
-            avg=$(awk -F': ' '/^Average responses per second/ { print $2 + 0 }' "$RESULTS/$name-r$round.load.out")
-            stderr_lines=$(grep -c . "$RESULTS/$name-r$round.load.err" || true)
-            # name round rate_med cpu_window cpu_med loss err intervals hwm_kib tester_avg tester_stderr alive
-            echo "$name $round $s $hwm ${avg:-NA} $stderr_lines $alive" >>"$RESULTS/rounds.txt"
-            log "$name: $(echo "$s" | awk '{ printf "%s responses/s, %s us CPU/response, %s%% lost", $1, $2, $4 }'), peak RSS $hwm KiB"
+            [[ $alive == yes ]] || log "WARNING: $name exited during the run (see $RESULTS/$RUN.log)"
+            local s avg stderr_lines policy="NA NA"
+            s=$(summarize_round "$RESULTS/$RUN.load.tsv")
+            avg=$(awk -F': ' '/^Average responses per second/ { print $2 + 0 }' "$RESULTS/$RUN.load.out")
+            stderr_lines=$(grep -c . "$RESULTS/$RUN.load.err" || true)
+            [[ $name != *+policy ]] || policy=$(policy_stats "$RUN" "$TMP/$RUN-data")
+            # name round rate_med cpu_window cpu_med loss err intervals hwm_kib tester_avg tester_stderr alive checked denied
+            echo "$name $round $s $hwm ${avg:-NA} $stderr_lines $alive $policy" >>"$RESULTS/rounds.txt"
+            log "$name: $(echo "$s" | awk '{ printf "%s responses/s, %s us CPU/response, %s%% lost", $1, $2, $4 }'), peak RSS $hwm KiB${POLICY_ENV[*]:+, policy checked/denied $policy}"
         done
     done
     print_summary "$label" | tee "$RESULTS/summary.txt"
@@ -380,9 +445,10 @@ run_rounds() {
 col() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$RESULTS/rounds.txt"; }
 
 print_summary() {
-    local label=$1 name
+    local label=$1 name names="aquatic swarmgate"
+    ((BENCH_POLICY)) && names+=" swarmgate+policy"
     local -A rate cpu rss loss err tcpu lcpu size warn
-    for name in aquatic swarmgate; do
+    for name in $names; do
         rate[$name]=$(col "$name" 3 | median_stdin)
         cpu[$name]=$(col "$name" 4 | median_stdin)
         loss[$name]=$(col "$name" 6 | median_stdin)
@@ -396,29 +462,46 @@ print_summary() {
         [[ $(col "$name" 15 | sort -g | tail -1) == 0 ]] || warn[$name]+=" tester-stderr"
         awk -v e="${err[$name]}" 'BEGIN { exit !(e != "NA" && e > 0) }' && warn[$name]+=" error-responses"
     done
-    local rev
-    rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    [[ -z $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]] || rev+="+dirty"
+    local checked denied
+    if ((BENCH_POLICY)); then
+        checked=$(col swarmgate+policy 17 | awk '{ s += $1 } END { print s + 0 }')
+        denied=$(col swarmgate+policy 18 | awk '{ s += $1 } END { print s + 0 }')
+        [[ $(col swarmgate+policy 17 | sort -u) != NA ]] || checked=NA denied=NA
+        [[ $denied == 0 && $checked != 0 ]] || warn[swarmgate+policy]+=" policy-denied-or-unchecked"
+    fi
     echo
     echo "----- swarmgate $label benchmark -----"
-    echo "date:     $(date -u +%Y-%m-%dT%H:%MZ)   swarmgate: $rev   aquatic: $AQUATIC_VERSION"
+    echo "date:     $(date -u +%Y-%m-%dT%H:%MZ)   swarmgate: $SG_REV   aquatic: $AQUATIC_VERSION"
     echo "machine:  $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc --all) CPUs, Linux $(uname -r), load avg $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "setup:    tracker on CPU $BENCH_TRACKER_CPU, load tester on CPU $BENCH_LOAD_CPU, 127.0.0.1"
     echo "load:     $LOAD_DESC"
     echo "run:      ${BENCH_SECONDS}s per tracker, first ${BENCH_WARMUP}s ignored, ${BENCH_ROUNDS} round(s); medians over ${INTERVAL}s intervals and rounds"
+    if ((BENCH_POLICY)); then
+        echo "policy:   swarmgate+policy: $POLICY_DESC"
+        echo "          policy decisions (all rounds): $checked requests checked, $denied denied"
+    fi
     echo
     printf '%-17s %11s %11s %8s %7s %8s %9s %8s %8s\n' tracker responses/s "CPU us/resp" "RSS MiB" "lost %" errors/s "$SIZE_LABEL" tracker% tester%
-    for name in aquatic swarmgate; do
+    for name in $names; do
         printf '%-17s %11s %11s %8s %7s %8s %9s %8s %8s%s\n' "$name" "${rate[$name]}" "${cpu[$name]}" \
             "$(awk -v k="${rss[$name]}" 'BEGIN { if (k == "NA" || k == "") print "NA"; else printf "%.1f", k / 1024 }')" \
             "${loss[$name]}" "${err[$name]}" "${size[$name]}" "${tcpu[$name]}" "${lcpu[$name]}" "${warn[$name]:+   WARNING:${warn[$name]}}"
     done
     printf '%-17s %11s %11s %8s\n' "swarmgate/aquatic" "$(ratio "${rate[swarmgate]}" "${rate[aquatic]}")" \
         "$(ratio "${cpu[swarmgate]}" "${cpu[aquatic]}")" "$(ratio "${rss[swarmgate]}" "${rss[aquatic]}")"
+    if ((BENCH_POLICY)); then
+        local with=swarmgate+policy
+        printf '%-17s %11s %11s %8s\n' "policy/no policy" "$(ratio "${rate[$with]}" "${rate[swarmgate]}")" \
+            "$(ratio "${cpu[$with]}" "${cpu[swarmgate]}")" "$(ratio "${rss[$with]}" "${rss[swarmgate]}")"
+    fi
     if awk -v a="${size[aquatic]}" -v b="${size[swarmgate]}" \
         'BEGIN { exit !(a != "NA" && b != "NA" && (a + b) > 0 && (b < 0.5 * a || b > 2 * a)) }'; then
         echo "WARNING: $SIZE_LABEL differs (aquatic ${size[aquatic]}, swarmgate ${size[swarmgate]}):" \
             "the trackers did not answer with the same amount of data; compare with care"
+    fi
+    if ((BENCH_POLICY)) && awk -v a="${rate[swarmgate+policy]}" -v b="${rate[swarmgate]}" -v m="$POLICY_MIN_RATIO" \
+        'BEGIN { exit !(a != "NA" && b != "NA" && b > 0 && a / b < m) }'; then
+        echo "WARNING: with the policy, responses/s is below $POLICY_MIN_RATIO of the run without it"
     fi
     echo "---------------------------------------"
     echo "raw data: $RESULTS"

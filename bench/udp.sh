@@ -39,7 +39,7 @@ start_aquatic() {
     cp "$TMP/aquatic_udp.toml" "$cfg"
     toml_set "$cfg" network address "\"127.0.0.1:$TARGET_PORT\""
     cp "$cfg" "$RESULTS/aquatic_udp.toml"
-    start_tracker "$RESULTS/aquatic-r$1.log" "$BIN/aquatic_udp" -c "$cfg"
+    start_tracker "$RESULTS/$RUN.log" "$BIN/aquatic_udp" -c "$cfg"
     wait_udp_ready "$TARGET_PORT"
 }
 
@@ -48,16 +48,17 @@ start_swarmgate() {
     local http_port portal_port
     free_port http_port
     free_port portal_port
-    mkdir -p "$TMP/swarmgate-data-r$1"
-    start_tracker "$RESULTS/swarmgate-r$1.log" env \
+    mkdir -p "$TMP/$RUN-data"
+    start_tracker "$RESULTS/$RUN.log" env -u SWARMGATE_POLICY__FILE \
         SWARMGATE_TRACKER__UDP_BIND="127.0.0.1:$TARGET_PORT" \
         SWARMGATE_TRACKER__HTTP_BIND="127.0.0.1:$http_port" \
         SWARMGATE_PORTAL__BIND="127.0.0.1:$portal_port" \
         SWARMGATE_TRACKER__UDP_WORKERS=1 \
         SWARMGATE_TRACKER__MAX_NUMWANT="$MAX_PEERS" \
         SWARMGATE_TRACKER__DEFAULT_NUMWANT="$MAX_PEERS" \
-        SWARMGATE_STORAGE__DATA_DIR="$TMP/swarmgate-data-r$1" \
+        SWARMGATE_STORAGE__DATA_DIR="$TMP/$RUN-data" \
         SWARMGATE_LOG__LEVEL="${SWARMGATE_LOG__LEVEL:-warn}" \
+        "${POLICY_ENV[@]}" \
         "$SG_BIN" serve
     wait_udp_ready "$TARGET_PORT"
 }
