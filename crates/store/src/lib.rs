@@ -2,8 +2,10 @@
 //! SQLite database or a PostgreSQL server.
 //!
 //! Today the store holds the tracker's completed-download counts, the
-//! access policy's hourly counters, and member accounts with their
-//! sessions and invitations (`accounts`).
+//! access policy's hourly counters, member accounts with their sessions
+//! and invitations (`accounts`), and the release catalog: categories,
+//! releases with their original .torrent bytes, files, tags and comments
+//! (`catalog`).
 //!
 //! # Layout
 //!
@@ -84,9 +86,14 @@ pub enum StoreError {
     Migrate(sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
     Query(sqlx::Error),
-    /// A unique value is taken: `username`, `passkey` or `value`.
+    /// A unique value is taken: `username`, `passkey`, `info_hash`,
+    /// `slug` or `value`; or (`category`) a category still in use.
     #[error("that {0} is already taken")]
     Conflict(&'static str),
+    /// A row refers to one that does not exist: `category`, `release`,
+    /// `category or uploader`.
+    #[error("no such {0}")]
+    Missing(&'static str),
     #[error("corrupt row in {table}: {what}")]
     Corrupt { table: &'static str, what: String },
 }
@@ -227,9 +234,14 @@ macro_rules! on_backend {
 }
 
 mod accounts;
+mod catalog;
 pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
     UsernameError,
+};
+pub use catalog::{
+    Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleasePage, ReleaseQuery,
+    ReleaseStatus,
 };
 
 impl Store {

@@ -97,6 +97,104 @@ pub(crate) const INVITES_BY: &str = "SELECT i.created_at, i.expires_at, u.userna
      FROM invites i LEFT JOIN users u ON u.id = i.used_by \
      WHERE i.created_by = $1 ORDER BY i.created_at DESC, i.expires_at DESC";
 
+// The catalog.
+
+pub(crate) const CATEGORIES: &str = "SELECT id, parent_id, slug, name_en, name_ru, position \
+     FROM categories ORDER BY position, id";
+pub(crate) const INSERT_CATEGORY: &str = "INSERT INTO categories (parent_id, slug, name_en, name_ru, position) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
+pub(crate) const UPDATE_CATEGORY: &str = "UPDATE categories SET parent_id = $1, slug = $2, name_en = $3, \
+     name_ru = $4, position = $5 WHERE id = $6";
+pub(crate) const DELETE_CATEGORY: &str = "DELETE FROM categories WHERE id = $1";
+
+pub(crate) const INSERT_RELEASE: &str = "INSERT INTO releases (info_hash_v1, info_hash_v2, title, description_md, \
+     category_id, uploader_id, status, size, private, torrent, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+pub(crate) const INSERT_RELEASE_FILE: &str =
+    "INSERT INTO release_files (release_id, position, path, length) VALUES ($1, $2, $3, $4)";
+pub(crate) const INSERT_RELEASE_TAG: &str =
+    "INSERT INTO release_tags (release_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+/// A release's columns in the order `catalog::release_from_row` reads
+/// them; `FROM releases r LEFT JOIN users u` follows.
+const RELEASE_COLUMNS: &str = "SELECT r.id, r.info_hash_v1, r.info_hash_v2, r.title, r.description_md, \
+     r.category_id, r.uploader_id, u.username, r.status, r.size, r.private, r.created_at \
+     FROM releases r LEFT JOIN users u ON u.id = r.uploader_id";
+
+pub(crate) fn release_by_id() -> String {
+    format!("{RELEASE_COLUMNS} WHERE r.id = $1")
+}
+
+/// The id of the release holding either hash ($1: v1, $2: v2; NULLs
+/// match nothing).
+pub(crate) const RELEASE_ID_BY_HASH: &str =
+    "SELECT id FROM releases WHERE info_hash_v1 = $1 OR info_hash_v2 = $2 ORDER BY id LIMIT 1";
+pub(crate) const RELEASE_TORRENT: &str = "SELECT torrent FROM releases WHERE id = $1";
+pub(crate) const RELEASE_FILES: &str =
+    "SELECT path, length FROM release_files WHERE release_id = $1 ORDER BY position";
+pub(crate) const RELEASE_TAGS: &str =
+    "SELECT tag FROM release_tags WHERE release_id = $1 ORDER BY tag";
+pub(crate) const SET_RELEASE_STATUS: &str = "UPDATE releases SET status = $1 WHERE id = $2";
+pub(crate) const DELETE_RELEASE: &str = "DELETE FROM releases WHERE id = $1";
+
+/// The `WHERE` clause of a listing and the number of parameters it
+/// binds: status ($1, optional), then `categories` ids, then a title
+/// pattern. Placeholders are numbered from 1 in that order.
+fn release_filter(status: bool, categories: usize, title: bool) -> (String, usize) {
+    let mut clauses = Vec::new();
+    let mut n = 0;
+    if status {
+        n += 1;
+        clauses.push(format!("r.status = ${n}"));
+    }
+    if categories > 0 {
+        let list: Vec<String> = (0..categories)
+            .map(|_| {
+                n += 1;
+                format!("${n}")
+            })
+            .collect();
+        clauses.push(format!("r.category_id IN ({})", list.join(", ")));
+    }
+    if title {
+        n += 1;
+        // The pattern's own % and _ are escaped with '\' by the caller.
+        clauses.push(format!("LOWER(r.title) LIKE LOWER(${n}) ESCAPE '\\'"));
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (clause, n)
+}
+
+/// A page of releases, newest first: the filter's parameters, then
+/// `LIMIT` and `OFFSET`.
+pub(crate) fn list_releases(status: bool, categories: usize, title: bool) -> String {
+    let (filter, n) = release_filter(status, categories, title);
+    format!(
+        "{RELEASE_COLUMNS}{filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    )
+}
+
+/// How many releases the same filter matches.
+pub(crate) fn count_releases(status: bool, categories: usize, title: bool) -> String {
+    let (filter, _) = release_filter(status, categories, title);
+    format!("SELECT COUNT(*) FROM releases r{filter}")
+}
+
+pub(crate) const INSERT_COMMENT: &str = "INSERT INTO comments (release_id, user_id, body, created_at) \
+     VALUES ($1, $2, $3, $4) RETURNING id";
+/// A release's comments, oldest first; hidden ones only when $2 is true.
+pub(crate) const COMMENTS: &str = "SELECT c.id, c.user_id, u.username, c.body, c.hidden, c.created_at \
+     FROM comments c JOIN users u ON u.id = c.user_id \
+     WHERE c.release_id = $1 AND (NOT c.hidden OR $2) ORDER BY c.created_at, c.id";
+pub(crate) const SET_COMMENT_HIDDEN: &str = "UPDATE comments SET hidden = $1 WHERE id = $2";
+pub(crate) const COMMENT_RELEASE: &str = "SELECT release_id FROM comments WHERE id = $1";
+
 /// Appends `($1, $2), ($3, $4), ...`: `rows` tuples of `columns`.
 fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
     for row in 0..rows {
@@ -112,6 +210,23 @@ fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_numbers_its_filters_then_limit_and_offset() {
+        let sql = list_releases(true, 2, true);
+        assert!(
+            sql.contains(
+                "WHERE r.status = $1 AND r.category_id IN ($2, $3) \
+                 AND LOWER(r.title) LIKE LOWER($4) ESCAPE '\\' \
+                 ORDER BY r.created_at DESC, r.id DESC LIMIT $5 OFFSET $6"
+            ),
+            "{sql}"
+        );
+        assert_eq!(
+            count_releases(false, 0, false),
+            "SELECT COUNT(*) FROM releases r"
+        );
+    }
 
     #[test]
     fn placeholders_number_every_column_of_every_row() {

@@ -1,0 +1,605 @@
+//! The release catalog: categories (a tree admins edit), releases with
+//! their original .torrent bytes, file lists, tags and comments.
+//!
+//! A release is written in one transaction with its files and tags, so a
+//! failed upload leaves nothing behind. Both info-hashes are unique
+//! columns: uploading a torrent that is already here, under either of its
+//! hashes, is [`StoreError::Conflict`]`("info_hash")`, and
+//! [`Store::release_id_by_hash`] says which release has it.
+//!
+//! The title filter of [`ReleaseQuery`] is a case-insensitive substring
+//! match (`LOWER(title) LIKE LOWER(pattern)`): PostgreSQL lowers every
+//! script, SQLite only ASCII, so on SQLite a Cyrillic title matches only
+//! in the case it was typed. It stands in until the search slice brings
+//! full-text search; nothing else depends on it.
+
+use crate::{Pool, Store, StoreError, sql};
+use sqlx::Row as _;
+use std::fmt;
+use tracker_proto::InfoHash;
+
+/// Where a release stands in moderation. Only [`ReleaseStatus::Approved`]
+/// releases are listed publicly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReleaseStatus {
+    /// Waiting for a moderator.
+    Pending,
+    Approved,
+    /// Sent back to the uploader to correct.
+    NeedsFix,
+    /// The same content is already here under another torrent.
+    Duplicate,
+    Closed,
+}
+
+impl ReleaseStatus {
+    pub const ALL: [ReleaseStatus; 5] = [
+        ReleaseStatus::Pending,
+        ReleaseStatus::Approved,
+        ReleaseStatus::NeedsFix,
+        ReleaseStatus::Duplicate,
+        ReleaseStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::Pending => "pending",
+            ReleaseStatus::Approved => "approved",
+            ReleaseStatus::NeedsFix => "needs_fix",
+            ReleaseStatus::Duplicate => "duplicate",
+            ReleaseStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for ReleaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One node of the category tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Category {
+    pub id: i64,
+    /// `None` for a top-level category.
+    pub parent_id: Option<i64>,
+    pub slug: String,
+    pub name_en: String,
+    pub name_ru: String,
+    /// Siblings are ordered by position, then id.
+    pub position: i64,
+}
+
+/// A category to create or the new values of one.
+#[derive(Clone, Debug)]
+pub struct NewCategory<'a> {
+    pub parent_id: Option<i64>,
+    pub slug: &'a str,
+    pub name_en: &'a str,
+    pub name_ru: &'a str,
+    pub position: i64,
+}
+
+/// A file of a release, as the torrent lists it (pad files excluded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseFile {
+    /// Components joined with `/`.
+    pub path: String,
+    pub length: u64,
+}
+
+/// A release to create, with everything stored with it.
+#[derive(Clone, Debug)]
+pub struct NewRelease<'a> {
+    pub info_hash_v1: Option<InfoHash>,
+    /// The full SHA-256 info-hash (BEP 52).
+    pub info_hash_v2: Option<[u8; 32]>,
+    pub title: &'a str,
+    pub description_md: &'a str,
+    pub category_id: i64,
+    pub uploader_id: i64,
+    pub status: ReleaseStatus,
+    pub size: u64,
+    pub private: bool,
+    /// The uploaded .torrent, byte for byte.
+    pub torrent: &'a [u8],
+    pub created_at: i64,
+    pub files: &'a [ReleaseFile],
+    pub tags: &'a [String],
+}
+
+/// A stored release, without its .torrent bytes
+/// ([`Store::release_torrent`]), files or tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Release {
+    pub id: i64,
+    pub info_hash_v1: Option<InfoHash>,
+    pub info_hash_v2: Option<[u8; 32]>,
+    pub title: String,
+    pub description_md: String,
+    pub category_id: i64,
+    /// `None` once the uploader's account is deleted.
+    pub uploader_id: Option<i64>,
+    pub uploader: Option<String>,
+    pub status: ReleaseStatus,
+    pub size: u64,
+    pub private: bool,
+    pub created_at: i64,
+}
+
+/// Which releases to list: every filter given must match.
+#[derive(Clone, Debug, Default)]
+pub struct ReleaseQuery<'a> {
+    pub status: Option<ReleaseStatus>,
+    /// Any of these categories; empty for all.
+    pub categories: &'a [i64],
+    /// A substring of the title, in any case (see the module docs).
+    pub title_contains: Option<&'a str>,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of a listing and how many releases match in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleasePage {
+    pub releases: Vec<Release>,
+    pub total: u64,
+}
+
+/// A comment on a release.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub body: String,
+    /// Hidden by a moderator: shown to moderators only.
+    pub hidden: bool,
+    pub created_at: i64,
+}
+
+fn corrupt(table: &'static str, what: &str) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        what: what.into(),
+    }
+}
+
+fn release_from_row<R>(row: &R) -> Result<Release, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let v1: Option<Vec<u8>> = row.try_get(1)?;
+    let v2: Option<Vec<u8>> = row.try_get(2)?;
+    let status: String = row.try_get(8)?;
+    let size: i64 = row.try_get(9)?;
+    Ok(Release {
+        id: row.try_get(0)?,
+        info_hash_v1: v1
+            .map(|h| h.try_into().map(InfoHash))
+            .transpose()
+            .map_err(|_| corrupt("releases", "info_hash_v1 is not 20 bytes"))?,
+        info_hash_v2: v2
+            .map(<[u8; 32]>::try_from)
+            .transpose()
+            .map_err(|_| corrupt("releases", "info_hash_v2 is not 32 bytes"))?,
+        title: row.try_get(3)?,
+        description_md: row.try_get(4)?,
+        category_id: row.try_get(5)?,
+        uploader_id: row.try_get(6)?,
+        uploader: row.try_get(7)?,
+        status: ReleaseStatus::parse(&status).ok_or_else(|| corrupt("releases", "status"))?,
+        size: u64::try_from(size).map_err(|_| corrupt("releases", "negative size"))?,
+        private: row.try_get(10)?,
+        created_at: row.try_get(11)?,
+    })
+}
+
+/// `value` as a `LIKE` pattern matching it anywhere, with its own `%`,
+/// `_` and `\` escaped.
+fn contains_pattern(value: &str) -> String {
+    let mut pattern = String::with_capacity(value.len() + 2);
+    pattern.push('%');
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// An integer column value for a `u64` that may not fit `i64`.
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// The whole category tree, ordered by position then id (parents and
+    /// children mixed: callers build the tree from `parent_id`).
+    pub async fn categories(&self) -> Result<Vec<Category>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(sql::CATEGORIES).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Category {
+                        id: row.try_get(0)?,
+                        parent_id: row.try_get(1)?,
+                        slug: row.try_get(2)?,
+                        name_en: row.try_get(3)?,
+                        name_ru: row.try_get(4)?,
+                        position: row.try_get(5)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Creates a category. A taken slug is [`StoreError::Conflict`], an
+    /// unknown parent [`StoreError::Missing`].
+    pub async fn create_category(&self, category: &NewCategory<'_>) -> Result<i64, StoreError> {
+        on_backend!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(sql::INSERT_CATEGORY)
+                .bind(category.parent_id)
+                .bind(category.slug)
+                .bind(category.name_en)
+                .bind(category.name_ru)
+                .bind(category.position)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| catalog_constraint(e, "category"))
+        })
+    }
+
+    /// Replaces a category's values; `false` if there is no such
+    /// category. The caller keeps the tree acyclic (a category cannot
+    /// become its own descendant).
+    pub async fn update_category(
+        &self,
+        id: i64,
+        category: &NewCategory<'_>,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(sql::UPDATE_CATEGORY)
+                .bind(category.parent_id)
+                .bind(category.slug)
+                .bind(category.name_en)
+                .bind(category.name_ru)
+                .bind(category.position)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(|e| catalog_constraint(e, "category"))?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Deletes a category; `false` if there is none. One that still has
+    /// sub-categories or releases is [`StoreError::Conflict`]`("category")`.
+    pub async fn delete_category(&self, id: i64) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(sql::DELETE_CATEGORY)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(|e| match catalog_constraint(e, "category") {
+                    // Here a reference means "still in use", not "missing".
+                    StoreError::Missing(what) => StoreError::Conflict(what),
+                    other => other,
+                })?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Stores a release with its files and tags in one transaction and
+    /// returns its id. Either info-hash already stored is
+    /// [`StoreError::Conflict`]`("info_hash")`; an unknown category or
+    /// uploader is [`StoreError::Missing`]. On any error nothing is kept.
+    pub async fn create_release(&self, release: &NewRelease<'_>) -> Result<i64, StoreError> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE)
+                .bind(release.info_hash_v1.map(|h| h.0.to_vec()))
+                .bind(release.info_hash_v2.map(|h| h.to_vec()))
+                .bind(release.title)
+                .bind(release.description_md)
+                .bind(release.category_id)
+                .bind(release.uploader_id)
+                .bind(release.status.as_str())
+                .bind(to_i64(release.size))
+                .bind(release.private)
+                .bind(release.torrent)
+                .bind(release.created_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| catalog_constraint(e, "category or uploader"))?;
+            for (position, file) in release.files.iter().enumerate() {
+                sqlx::query(sql::INSERT_RELEASE_FILE)
+                    .bind(id)
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                    .bind(&file.path)
+                    .bind(to_i64(file.length))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for tag in release.tags {
+                sqlx::query(sql::INSERT_RELEASE_TAG)
+                    .bind(id)
+                    .bind(tag)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    pub async fn release(&self, id: i64) -> Result<Option<Release>, StoreError> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(&sql::release_by_id())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| release_from_row(&row)).transpose()
+        })
+    }
+
+    /// The release holding either of these info-hashes, if any.
+    pub async fn release_id_by_hash(
+        &self,
+        v1: Option<InfoHash>,
+        v2: Option<[u8; 32]>,
+    ) -> Result<Option<i64>, StoreError> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(sql::RELEASE_ID_BY_HASH)
+                .bind(v1.map(|h| h.0.to_vec()))
+                .bind(v2.map(|h| h.to_vec()))
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The .torrent exactly as uploaded.
+    pub async fn release_torrent(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, Vec<u8>>(sql::RELEASE_TORRENT)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The release's files in torrent order.
+    pub async fn release_files(&self, id: i64) -> Result<Vec<ReleaseFile>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(sql::RELEASE_FILES)
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let length: i64 = row.try_get(1)?;
+                    Ok(ReleaseFile {
+                        path: row.try_get(0)?,
+                        length: u64::try_from(length)
+                            .map_err(|_| corrupt("release_files", "negative length"))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The release's tags, sorted.
+    pub async fn release_tags(&self, id: i64) -> Result<Vec<String>, StoreError> {
+        on_backend!(self, |pool| {
+            Ok(sqlx::query_scalar(sql::RELEASE_TAGS)
+                .bind(id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// A page of releases matching `query`, newest first, with the total.
+    pub async fn list_releases(&self, query: &ReleaseQuery<'_>) -> Result<ReleasePage, StoreError> {
+        let status = query.status.map(ReleaseStatus::as_str);
+        let pattern = query.title_contains.map(contains_pattern);
+        let shape = (status.is_some(), query.categories.len(), pattern.is_some());
+        let list_sql = sql::list_releases(shape.0, shape.1, shape.2);
+        let count_sql = sql::count_releases(shape.0, shape.1, shape.2);
+        // Binds the filter's parameters in the order `sql` numbers them.
+        macro_rules! bind_filter {
+            ($query:expr) => {{
+                let mut q = $query;
+                if let Some(status) = status {
+                    q = q.bind(status);
+                }
+                for id in query.categories {
+                    q = q.bind(*id);
+                }
+                if let Some(pattern) = &pattern {
+                    q = q.bind(pattern.as_str());
+                }
+                q
+            }};
+        }
+        on_backend!(self, |pool| {
+            let rows = bind_filter!(sqlx::query(&list_sql))
+                .bind(i64::from(query.limit))
+                .bind(to_i64(query.offset))
+                .fetch_all(pool)
+                .await?;
+            let total: i64 = bind_filter!(sqlx::query_scalar(&count_sql))
+                .fetch_one(pool)
+                .await?;
+            Ok(ReleasePage {
+                releases: rows
+                    .iter()
+                    .map(release_from_row)
+                    .collect::<Result<_, _>>()?,
+                total: u64::try_from(total).unwrap_or(0),
+            })
+        })
+    }
+
+    /// Sets a release's status; `false` if there is no such release.
+    pub async fn set_release_status(
+        &self,
+        id: i64,
+        status: ReleaseStatus,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(sql::SET_RELEASE_STATUS)
+                .bind(status.as_str())
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Deletes a release with its files, tags and comments; `false` if
+    /// there was none.
+    pub async fn delete_release(&self, id: i64) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(sql::DELETE_RELEASE)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Adds a comment and returns its id. An unknown release is
+    /// [`StoreError::Missing`].
+    pub async fn add_comment(
+        &self,
+        release_id: i64,
+        user_id: i64,
+        body: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        on_backend!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(sql::INSERT_COMMENT)
+                .bind(release_id)
+                .bind(user_id)
+                .bind(body)
+                .bind(now)
+                .fetch_one(pool)
+                .await
+                .map_err(|e| catalog_constraint(e, "release"))
+        })
+    }
+
+    /// A release's comments, oldest first; hidden ones only if asked.
+    pub async fn comments(
+        &self,
+        release_id: i64,
+        include_hidden: bool,
+    ) -> Result<Vec<Comment>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(sql::COMMENTS)
+                .bind(release_id)
+                .bind(include_hidden)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Comment {
+                        id: row.try_get(0)?,
+                        user_id: row.try_get(1)?,
+                        username: row.try_get(2)?,
+                        body: row.try_get(3)?,
+                        hidden: row.try_get(4)?,
+                        created_at: row.try_get(5)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Hides or shows a comment; returns its release's id, or `None` if
+    /// there is no such comment.
+    pub async fn set_comment_hidden(
+        &self,
+        comment_id: i64,
+        hidden: bool,
+    ) -> Result<Option<i64>, StoreError> {
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let release: Option<i64> = sqlx::query_scalar(sql::COMMENT_RELEASE)
+                .bind(comment_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if release.is_some() {
+                sqlx::query(sql::SET_COMMENT_HIDDEN)
+                    .bind(hidden)
+                    .bind(comment_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(release)
+        })
+    }
+}
+
+/// Maps the catalog's constraint violations: a unique value taken
+/// (`info_hash` or `slug`) to [`StoreError::Conflict`], a reference to a
+/// row that does not exist to [`StoreError::Missing`]`(referent)`.
+fn catalog_constraint(e: sqlx::Error, referent: &'static str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        match db.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => {
+                // PostgreSQL names the constraint; SQLite says it in the
+                // message ("UNIQUE constraint failed: releases.info_hash_v1").
+                let said = format!("{} {}", db.constraint().unwrap_or(""), db.message());
+                let what = if said.contains("info_hash") {
+                    "info_hash"
+                } else if said.contains("slug") {
+                    "slug"
+                } else {
+                    "value"
+                };
+                return StoreError::Conflict(what);
+            }
+            sqlx::error::ErrorKind::ForeignKeyViolation => return StoreError::Missing(referent),
+            // SQLite reports an `ON DELETE RESTRICT` refusal with the
+            // extended code SQLITE_CONSTRAINT_TRIGGER, which sqlx does not
+            // classify; the message is the same as for other foreign keys.
+            _ if db.message().contains("FOREIGN KEY constraint failed") => {
+                return StoreError::Missing(referent);
+            }
+            _ => {}
+        }
+    }
+    StoreError::Query(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for status in ReleaseStatus::ALL {
+            assert_eq!(ReleaseStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(ReleaseStatus::parse("deleted"), None);
+    }
+
+    #[test]
+    fn like_wildcards_in_a_title_filter_match_only_themselves() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}
