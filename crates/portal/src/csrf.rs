@@ -15,6 +15,13 @@
 //! [`CsrfToken`] in the request for pages to embed, and rejects any
 //! request that is not GET, HEAD or OPTIONS unless its `csrf` form field
 //! (or `X-CSRF-Token` header) matches — so no route can forget the check.
+//!
+//! Where the token is looked for: the `X-CSRF-Token` header first (API
+//! clients; the body is then not read here, so uploads stream to their
+//! handler); else the `csrf` field of a urlencoded form (read up to
+//! 64 KiB); else the `csrf` part of a `multipart/form-data` body (the
+//! upload form; read up to [`crate::PortalState::max_upload_body`], which
+//! bounds what one request can make the server hold).
 //! The key is random per process: a restart only asks visitors to
 //! reload an open form.
 
@@ -30,8 +37,8 @@ use rand::RngCore as _;
 use sha2::Sha256;
 use std::net::SocketAddr;
 
-/// Largest form body read for the check (the account forms are tiny;
-/// uploads will send the token as a header).
+/// Largest urlencoded form body read for the check (the forms that send
+/// one are small; uploads are multipart).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// The HMAC key. `Debug` does not show it.
@@ -103,19 +110,39 @@ pub async fn protect(
     let secure = state.is_tls(peer, headers);
     let (mut parts, body) = request.into_parts();
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let from_header = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = if safe {
         body
+    } else if let Some(sent) = from_header {
+        if !same(&sent, &expected) {
+            return WebError::Csrf.into_response();
+        }
+        body
+    } else if let Some(boundary) = multipart_boundary(&parts.headers) {
+        let Ok(bytes) = axum::body::to_bytes(body, state.max_upload_body()).await else {
+            return WebError::refused(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                crate::i18n::Text::error_too_large,
+            )
+            .into_response();
+        };
+        if !multipart_field(bytes.clone(), &boundary, "csrf")
+            .await
+            .is_some_and(|sent| same(&sent, &expected))
+        {
+            return WebError::Csrf.into_response();
+        }
+        Body::from(bytes)
     } else {
         let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
             return WebError::Invalid.into_response();
         };
-        let from_header = parts
-            .headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let sent = from_header.or_else(|| form_field(&bytes, "csrf"));
-        if !sent.is_some_and(|sent| same(&sent, &expected)) {
+        if !form_field(&bytes, "csrf").is_some_and(|sent| same(&sent, &expected)) {
             return WebError::Csrf.into_response();
         }
         Body::from(bytes)
@@ -140,6 +167,26 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// The boundary of a `multipart/form-data` request, if it is one.
+fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(content_type).ok()
+}
+
+/// The first text value of `name` in a buffered multipart body; `None`
+/// if the body is malformed (the handler then reports that) or lacks it.
+async fn multipart_field(body: bytes::Bytes, boundary: &str, name: &str) -> Option<String> {
+    let chunk: Result<_, std::convert::Infallible> = Ok(body);
+    let mut multipart =
+        multer::Multipart::new(futures_util::stream::once(async { chunk }), boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -31,6 +31,15 @@ pub enum WebError {
     Invalid,
     /// A unique value is taken.
     Conflict,
+    /// Refused for a reason of the route's own, with a stable code, a
+    /// translated message and optionally a detail in English (such as a
+    /// .torrent validation message) appended to it.
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: fn(&Text) -> &'static str,
+        detail: Option<String>,
+    },
     /// Anything else: logged with its cause, shown as a generic message.
     Internal(String),
 }
@@ -39,21 +48,55 @@ impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(_) => WebError::Conflict,
+            StoreError::Missing(_) => WebError::NotFound,
             other => WebError::Internal(other.to_string()),
         }
     }
 }
 
+impl WebError {
+    /// A [`WebError::Refused`] without detail.
+    pub fn refused(
+        status: StatusCode,
+        code: &'static str,
+        message: fn(&Text) -> &'static str,
+    ) -> Self {
+        WebError::Refused {
+            status,
+            code,
+            message,
+            detail: None,
+        }
+    }
+}
+
 /// What [`render`] needs to describe an error.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ErrorInfo {
     pub code: &'static str,
     pub message: fn(&Text) -> &'static str,
+    /// Appended to the message after a colon.
+    pub detail: Option<String>,
 }
 
 impl WebError {
-    fn status_and_info(&self) -> (StatusCode, ErrorInfo) {
+    fn status_and_info(self) -> (StatusCode, ErrorInfo) {
         let (status, code, message): (_, _, fn(&Text) -> &'static str) = match self {
+            WebError::Refused {
+                status,
+                code,
+                message,
+                detail,
+            } => {
+                return (
+                    status,
+                    ErrorInfo {
+                        code,
+                        message,
+                        detail,
+                    },
+                );
+            }
             WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", Text::error_not_found),
             WebError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -70,7 +113,14 @@ impl WebError {
                 Text::error_internal,
             ),
         };
-        (status, ErrorInfo { code, message })
+        (
+            status,
+            ErrorInfo {
+                code,
+                message,
+                detail: None,
+            },
+        )
     }
 }
 
@@ -117,7 +167,11 @@ pub async fn render(State(state): State<PortalState>, request: Request, next: Ne
         return response;
     };
     let text = lang.text();
-    let message = (info.message)(&text);
+    let message = match &info.detail {
+        Some(detail) => format!("{} {detail}", (info.message)(&text)),
+        None => (info.message)(&text).to_owned(),
+    };
+    let message = message.as_str();
     let (mut parts, _) = response.into_parts();
     let body = if json {
         parts.headers.insert(

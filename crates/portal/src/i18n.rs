@@ -158,6 +158,92 @@ catalog! {
     error_conflict: "That value is already taken.", "Это значение уже занято.";
     error_internal: "An internal error occurred. Please try again later.",
         "Произошла внутренняя ошибка. Попробуйте позже.";
+
+    releases: "Releases", "Раздачи";
+    releases_title: "Releases", "Раздачи";
+    upload: "Upload", "Загрузить";
+    upload_title: "Upload a release", "Загрузить раздачу";
+    upload_reviewed: "A moderator reviews your release before it is listed.",
+        "Модератор проверит раздачу, прежде чем она появится в каталоге.";
+    moderation: "Moderation", "Модерация";
+    moderation_title: "Releases waiting for review", "Раздачи на проверке";
+    torrent_file: ".torrent file", "Файл .torrent";
+    torrent_file_hint: "BitTorrent v1, v2 or hybrid. At most", "BitTorrent v1, v2 или гибридный. Не больше";
+    title: "Title", "Название";
+    title_contains: "Title contains", "Название содержит";
+    category: "Category", "Категория";
+    all_categories: "All categories", "Все категории";
+    show: "Show", "Показать";
+    description: "Description", "Описание";
+    description_hint: "Markdown: **bold**, *italic*, [links](https://example.org), lists, tables. No images or scripts.",
+        "Markdown: **жирный**, *курсив*, [ссылки](https://example.org), списки, таблицы. Без картинок и скриптов.";
+    tags: "Tags", "Метки";
+    tags_hint: "Separated by commas, at most 20.", "Через запятую, не больше 20.";
+    size: "Size", "Размер";
+    seeders: "Seeders", "Сиды";
+    leechers: "Leechers", "Личи";
+    completed: "Downloads", "Скачиваний";
+    added: "Added", "Добавлено";
+    uploader: "Uploader", "Загрузил";
+    info_hash: "Info-hash", "Инфо-хеш";
+    files: "Files", "Файлы";
+    status: "Status", "Статус";
+    change_status: "Change status", "Изменить статус";
+    approve: "Approve", "Одобрить";
+    status_pending: "waiting for review", "на проверке";
+    status_approved: "approved", "одобрена";
+    status_needs_fix: "needs fixing", "требует исправления";
+    status_duplicate: "duplicate", "повтор";
+    status_closed: "closed", "закрыта";
+    download_torrent: "Download .torrent", "Скачать .torrent";
+    magnet_link: "Magnet link", "Магнет-ссылка";
+    comments: "Comments", "Комментарии";
+    add_comment: "Your comment", "Ваш комментарий";
+    post_comment: "Post comment", "Отправить комментарий";
+    hidden: "hidden", "скрыт";
+    hide: "Hide", "Скрыть";
+    unhide: "Show again", "Показать снова";
+    no_releases: "No releases here yet.", "Здесь пока нет раздач.";
+    pages: "Pages", "Страницы";
+    previous_page: "Previous page", "Предыдущая страница";
+    next_page: "Next page", "Следующая страница";
+
+    error_too_large: "The request is too large.", "Запрос слишком большой.";
+    error_torrent_too_large: "The .torrent file is too large", "Файл .torrent слишком большой";
+    error_field_too_large: "A form field is too long", "Поле формы слишком длинное";
+    error_upload_media_type: "Send the upload as multipart/form-data (a file upload form).",
+        "Отправьте загрузку как multipart/form-data (форма с файлом).";
+    error_media_type: "This request needs a JSON body (Content-Type: application/json).",
+        "Этому запросу нужно тело в формате JSON (Content-Type: application/json).";
+    error_invalid_json: "The JSON body is malformed or lacks a required field.",
+        "Тело JSON повреждено или в нём нет обязательного поля.";
+    error_invalid_multipart: "The upload is damaged (broken multipart data or text that is not UTF-8). Try again.",
+        "Загрузка повреждена (испорченные данные multipart или текст не в UTF-8). Попробуйте снова.";
+    error_missing_torrent: "Choose a .torrent file to upload.", "Выберите файл .torrent для загрузки.";
+    error_invalid_torrent: "This .torrent file was refused:", "Этот файл .torrent отклонён:";
+    error_file_names: "Some file names in this .torrent are not valid UTF-8. Create the torrent again with a current client.",
+        "Некоторые имена файлов в этом .torrent не в кодировке UTF-8. Создайте торрент заново современным клиентом.";
+    error_private_required: "This site accepts only private torrents: create the torrent with the private flag set.",
+        "Этот сайт принимает только приватные торренты: создайте торрент с флагом private.";
+    error_private_forbidden: "This site does not accept private torrents: create the torrent without the private flag.",
+        "Этот сайт не принимает приватные торренты: создайте торрент без флага private.";
+    error_invalid_title: "The title must have 1 to 300 characters.", "Название должно содержать от 1 до 300 символов.";
+    error_invalid_tags: "Use at most 20 tags of at most 40 characters each, separated by commas.",
+        "Используйте не больше 20 меток, каждая не длиннее 40 символов, через запятую.";
+    error_unknown_category: "There is no such category.", "Такой категории нет.";
+    error_duplicate_release: "This torrent is already here:", "Этот торрент уже есть на сайте:";
+    error_invalid_status: "Unknown status: use pending, approved, needs_fix, duplicate or closed.",
+        "Неизвестный статус: используйте pending, approved, needs_fix, duplicate или closed.";
+    error_invalid_comment: "A comment has 1 to 10,000 characters.", "Комментарий должен содержать от 1 до 10 000 символов.";
+    error_no_tracker: "No tracker address is configured; ask the operator.", "Адрес трекера не настроен; обратитесь к администратору.";
+    error_category_slug: "A category slug has 1 to 64 lowercase Latin letters, digits or '-'.",
+        "Код категории — от 1 до 64 строчных латинских букв, цифр или '-'.";
+    error_category_name: "Category names have 1 to 100 characters in both languages.",
+        "Названия категории должны содержать от 1 до 100 символов на обоих языках.";
+    error_category_cycle: "A category cannot be placed inside itself.", "Категорию нельзя поместить внутрь неё самой.";
+    error_slug_taken: "Another category has this slug.", "Этот код уже у другой категории.";
+    error_category_in_use: "This category still has sub-categories or releases.",
+        "В этой категории ещё есть подкатегории или раздачи.";
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //!
 //! Layout: one module per feature, each exporting `router()` (`home`,
 //! `accounts`: sign-up, log-in, log-out; `profile`: profile, passkey,
-//! invitations; `api`); [`router`] merges them and wraps them, outermost
+//! invitations; `api`; [`releases`]: upload, browse, release pages,
+//! downloads, comments, moderation and their JSON API); [`router`] merges them and wraps them, outermost
 //! first, in the policy gate ([`legal_block`]), the language choice
 //! ([`i18n`]), the error renderer ([`error`]) and the CSRF check
 //! ([`csrf`]), so no route can skip any of them.
@@ -27,10 +28,12 @@ pub mod legal_block;
 mod pages;
 pub mod passwords;
 mod profile;
+pub mod releases;
 pub mod session;
 pub mod throttle;
 
 pub use accounts::new_passkey;
+pub use releases::{PrivateFlag, ReleaseSettings};
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Query, Request};
@@ -104,6 +107,7 @@ pub struct PortalState {
     pub clock: Arc<dyn WallClock>,
     pub csrf: Arc<CsrfKey>,
     pub throttle: Arc<LoginThrottle>,
+    pub releases: Arc<ReleaseSettings>,
 }
 
 impl PortalState {
@@ -123,7 +127,21 @@ impl PortalState {
             clock,
             csrf: Arc::new(CsrfKey::random()),
             throttle,
+            releases: Arc::new(ReleaseSettings::default()),
         }
+    }
+
+    /// Replaces the release settings (the defaults suit tests only: the
+    /// announce URL is `localhost`).
+    pub fn with_releases(mut self, releases: ReleaseSettings) -> Self {
+        self.releases = Arc::new(releases);
+        self
+    }
+
+    /// The largest request body read before a handler sees it: an
+    /// upload's, the largest there is.
+    pub fn max_upload_body(&self) -> usize {
+        self.releases.max_upload_body()
     }
 
     /// Whether the visitor reached us over TLS, so cookies must be
@@ -161,6 +179,7 @@ pub fn router(state: PortalState) -> Router {
         .merge(accounts::router())
         .merge(profile::router())
         .merge(api::router())
+        .merge(releases::router(&state))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(from_fn_with_state(state.clone(), error::render))

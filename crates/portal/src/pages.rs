@@ -20,6 +20,8 @@ pub struct Page {
     /// The logged-in member's name and whether they may invite.
     pub user: Option<String>,
     pub can_invite: bool,
+    /// Moderators and admins: the menu links the moderation queue.
+    pub staff: bool,
     /// The CSRF token every form of this page carries.
     pub csrf: String,
 }
@@ -32,6 +34,7 @@ impl Page {
             site: site.to_owned(),
             user: user.map(|u| u.username.as_str().to_owned()),
             can_invite: user.is_some_and(|u| can_invite(u.role)),
+            staff: user.is_some_and(|u| matches!(u.role, Role::Admin | Role::Moderator)),
             csrf: csrf.to_owned(),
         }
     }

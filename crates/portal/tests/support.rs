@@ -3,7 +3,8 @@
 //! that carry the CSRF token of the page they came from.
 
 // Test harness types; nothing here is worth printing.
-#![allow(missing_debug_implementations)]
+// Each test binary uses a different part of it.
+#![allow(missing_debug_implementations, dead_code)]
 
 use axum::Router;
 use axum::body::Body;
@@ -35,6 +36,13 @@ pub struct App {
 
 impl App {
     pub async fn new(registration: Registration) -> Self {
+        Self::with_releases(registration, portal::ReleaseSettings::default()).await
+    }
+
+    pub async fn with_releases(
+        registration: Registration,
+        releases: portal::ReleaseSettings,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in_dir(dir.path()).await.unwrap();
         let clock = ManualWallClock::new(START);
@@ -57,7 +65,8 @@ impl App {
             "testsite",
             settings.clone(),
             Arc::new(clock.clone()),
-        );
+        )
+        .with_releases(releases);
         let router = portal::router(state).layer(MockConnectInfo(CLIENT));
         Self {
             router,
@@ -166,7 +175,7 @@ impl Browser {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = csrf_in(&body) {
             self.csrf = Some(token);
         }
@@ -175,6 +184,10 @@ impl Browser {
             headers,
             body,
         }
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
@@ -197,6 +210,22 @@ impl Browser {
         self.send(request, Body::from(body)).await
     }
 
+    /// Posts a `multipart/form-data` body of text `fields` and one file
+    /// part `torrent`, with the CSRF token of the last page as a field.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        torrent: Option<&[u8]>,
+    ) -> Reply {
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        let (content_type, body) = multipart(&all, torrent);
+        let request = Request::post(path).header(header::CONTENT_TYPE, content_type);
+        self.send(request, Body::from(body)).await
+    }
+
     /// Opens the log-in page and logs in.
     pub async fn log_in(&mut self, name: &str, password: &str) -> Reply {
         self.get("/login").await;
@@ -215,4 +244,32 @@ fn csrf_in(body: &str) -> Option<String> {
     let start = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     let token = &body[start..start + body[start..].find('"')?];
     (!token.is_empty()).then(|| token.to_owned())
+}
+
+pub const BOUNDARY: &str = "sgTestBoundary7d1c";
+
+/// A multipart body and its content type.
+pub fn multipart(fields: &[(&str, &str)], torrent: Option<&[u8]>) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some(bytes) = torrent {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"torrent\"; \
+                 filename=\"x.torrent\"\r\nContent-Type: application/x-bittorrent\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }

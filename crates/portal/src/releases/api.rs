@@ -1,0 +1,301 @@
+//! The releases JSON API. Errors are `{"code", "message"}` like every
+//! portal error; state-changing requests authenticate with the session
+//! cookie and carry the CSRF token in `X-CSRF-Token` (API tokens are a
+//! later feature).
+//!
+//! - `GET /api/v1/releases?q=&category=&page=`: approved releases, newest
+//!   first, 50 per page; `category` (slug or id) includes its
+//!   sub-categories; `q` is a case-insensitive title substring.
+//! - `POST /api/v1/releases` (multipart, see `upload`): `201 {id,
+//!   info_hash, status}`.
+//! - `GET /api/v1/releases/{id}`, `GET /api/v1/releases/{id}/torrent`
+//!   (with the caller's passkey), `DELETE /api/v1/releases/{id}` (staff).
+//! - `POST /api/v1/releases/{id}/status` `{"status": ...}` (staff).
+
+use super::categories::{CategoryTree, json_body};
+use super::upload::{read_form, require_multipart, store_release};
+use super::view::{
+    ReleaseJson, content_disposition, is_staff, magnet, parse_id, personal_torrent, release_json,
+    torrent_file_name, visible_release,
+};
+use crate::PortalState;
+use crate::error::WebError;
+use crate::i18n::Text;
+use crate::session::Visitor;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::{Router, routing::get, routing::post};
+use serde::{Deserialize, Serialize};
+use store::{ReleaseQuery, ReleaseStatus};
+
+/// Releases per page, in the API and on `/releases`.
+pub(crate) const PER_PAGE: u32 = 50;
+
+pub fn router(state: &PortalState) -> Router<PortalState> {
+    Router::new()
+        .route(
+            "/api/v1/releases",
+            get(list)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(state.releases.max_upload_body())),
+        )
+        .route("/api/v1/releases/{id}", get(show).delete(remove))
+        .route("/api/v1/releases/{id}/torrent", get(torrent))
+        .route("/api/v1/releases/{id}/status", post(set_status))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub page: Option<u32>,
+}
+
+/// The listing's query: approved releases in `category`'s subtree whose
+/// title contains `q`, one page of them. An unknown category is a 422.
+pub(crate) fn listing<'a>(
+    tree: &CategoryTree,
+    query: &'a ListQuery,
+    categories: &'a mut Vec<i64>,
+) -> Result<ReleaseQuery<'a>, WebError> {
+    if let Some(key) = query.category.as_deref().filter(|c| !c.is_empty()) {
+        let category = tree.find(key).ok_or_else(|| {
+            WebError::refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_category",
+                Text::error_unknown_category,
+            )
+        })?;
+        *categories = tree.subtree(category.id);
+    }
+    let page = query.page.unwrap_or(1).max(1);
+    Ok(ReleaseQuery {
+        status: Some(ReleaseStatus::Approved),
+        categories,
+        title_contains: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
+        limit: PER_PAGE,
+        offset: u64::from(page - 1) * u64::from(PER_PAGE),
+    })
+}
+
+pub(crate) fn query_params(
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<ListQuery, WebError> {
+    query.map(|Query(q)| q).map_err(|_| {
+        WebError::refused(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            Text::error_invalid,
+        )
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct ListJson {
+    page: u32,
+    per_page: u32,
+    total: u64,
+    releases: Vec<ReleaseJson>,
+}
+
+async fn list(
+    State(state): State<PortalState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<ListJson>, WebError> {
+    let query = query_params(query)?;
+    let tree = CategoryTree::load(&state).await?;
+    let mut categories = Vec::new();
+    let listing = listing(&tree, &query, &mut categories)?;
+    let page = state.store.list_releases(&listing).await?;
+    let releases = page
+        .releases
+        .iter()
+        .map(|r| release_json(&state, &tree, r))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(ListJson {
+        page: query.page.unwrap_or(1).max(1),
+        per_page: PER_PAGE,
+        total: page.total,
+        releases,
+    }))
+}
+
+async fn upload(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    require_multipart(&headers)?;
+    let multipart = multipart.map_err(|_| {
+        WebError::refused(
+            StatusCode::BAD_REQUEST,
+            "invalid_multipart",
+            Text::error_invalid_multipart,
+        )
+    })?;
+    let form = read_form(multipart, state.releases.max_torrent_bytes).await?;
+    let uploaded = store_release(&state, user, form).await?;
+    let hashes = uploaded.hashes;
+    let body = serde_json::json!({
+        "id": uploaded.id,
+        "info_hash": hashes.v1().map(|h| h.to_hex()).or_else(|| hashes.v2().map(|h| h.to_hex())),
+        "info_hash_v2": hashes.v2().map(|h| h.to_hex()),
+        "status": uploaded.status.as_str(),
+    });
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/releases/{}", uploaded.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Serialize)]
+struct ReleaseDetailJson {
+    #[serde(flatten)]
+    release: ReleaseJson,
+    description: String,
+    description_html: String,
+    category_path: Vec<String>,
+    uploader: Option<String>,
+    private: bool,
+    files: Vec<FileJson>,
+    tags: Vec<String>,
+    /// With the caller's passkey; `null` for anonymous callers unless
+    /// anonymous magnets are allowed.
+    magnet: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct FileJson {
+    path: String,
+    length: u64,
+}
+
+async fn show(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Json<ReleaseDetailJson>, WebError> {
+    let user = visitor.user.as_ref();
+    let release = visible_release(&state, user, parse_id(&id)?).await?;
+    let tree = CategoryTree::load(&state).await?;
+    let files = state.store.release_files(release.id).await?;
+    let tags = state.store.release_tags(release.id).await?;
+    Ok(Json(ReleaseDetailJson {
+        release: release_json(&state, &tree, &release)?,
+        description_html: super::markdown::render(&release.description_md),
+        description: release.description_md.clone(),
+        category_path: tree
+            .path(release.category_id)
+            .iter()
+            .map(|c| c.slug.clone())
+            .collect(),
+        uploader: release.uploader.clone(),
+        private: release.private,
+        files: files
+            .into_iter()
+            .map(|f| FileJson {
+                path: f.path,
+                length: f.length,
+            })
+            .collect(),
+        tags,
+        magnet: magnet(&state, user, &release)?,
+    }))
+}
+
+/// The .torrent with the caller's passkey; logged-in members only.
+pub(crate) async fn torrent_response(
+    state: &PortalState,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    let release = visible_release(state, Some(user), parse_id(id)?).await?;
+    let bytes = personal_torrent(state, user, &release).await?;
+    let disposition = content_disposition(&torrent_file_name(&release));
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-bittorrent"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // It carries the member's passkey: no shared cache may keep it.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+async fn torrent(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    torrent_response(&state, &visitor, &id).await
+}
+
+#[derive(Debug, Deserialize)]
+struct StatusInput {
+    status: String,
+}
+
+/// Sets a release's status; staff only.
+pub(crate) async fn change_status(
+    state: &PortalState,
+    visitor: &Visitor,
+    id: &str,
+    status: &str,
+) -> Result<i64, WebError> {
+    let user = visitor.require_user()?;
+    if !is_staff(Some(user)) {
+        return Err(WebError::Forbidden);
+    }
+    let id = parse_id(id)?;
+    let status = ReleaseStatus::parse(status).ok_or_else(|| {
+        WebError::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_status",
+            Text::error_invalid_status,
+        )
+    })?;
+    if !state.store.set_release_status(id, status).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(id)
+}
+
+async fn set_status(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Result<Json<StatusInput>, JsonRejection>,
+) -> Result<Response, WebError> {
+    let input = json_body(body)?;
+    let id = change_status(&state, &visitor, &id, &input.status).await?;
+    Ok(Json(serde_json::json!({ "id": id, "status": input.status })).into_response())
+}
+
+async fn remove(
+    State(state): State<PortalState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let user = visitor.require_user()?;
+    if !is_staff(Some(user)) {
+        return Err(WebError::Forbidden);
+    }
+    if !state.store.delete_release(parse_id(&id)?).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

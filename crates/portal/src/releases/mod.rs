@@ -1,0 +1,36 @@
+//! Releases: upload, the catalog's pages, downloads with the member's
+//! passkey, comments, moderation and the JSON API.
+//!
+//! - `settings`: [`ReleaseSettings`] (announce URLs, anonymous magnets,
+//!   the .torrent size limit, the private-flag rule).
+//! - `upload`: the multipart upload both the form and the API use:
+//!   limits, validation with `metainfo`, the transaction.
+//! - `view`: what a release looks like to a visitor (visibility rules,
+//!   live swarm counts, personal tracker URLs), shared by pages and API.
+//! - `categories`: the category tree, its JSON and its admin API.
+//! - `markdown`: descriptions rendered to sanitized HTML.
+//! - `pages`: `/releases`, `/releases/{id}`, `/upload`, `/moderation`,
+//!   comments; `api`: `/api/v1/releases...`.
+//!
+//! Visibility: approved releases are public; any other status is seen
+//! only by its uploader and by moderators and admins, and is a 404 to
+//! everyone else (not 403: its existence is not disclosed).
+
+mod api;
+mod categories;
+pub mod markdown;
+mod pages;
+mod settings;
+mod upload;
+mod view;
+
+pub use settings::{PrivateFlag, ReleaseSettings};
+
+use crate::PortalState;
+use axum::Router;
+
+pub fn router(state: &PortalState) -> Router<PortalState> {
+    pages::router(state)
+        .merge(api::router(state))
+        .merge(categories::router())
+}
