@@ -525,6 +525,45 @@ test_on_both_backends! {
         store.close().await;
     }
 
+    async fn approved_info_hashes_are_v1_and_truncated_v2_of_approved_releases(db: &TestDb) {
+        let store = db.open().await;
+        let user = add_user(&store, "upl", Role::Uploader, 1).await;
+        let other = category(&store, "other").await;
+        assert!(store.approved_info_hashes().await.unwrap().is_empty());
+        let approved = add_release(&store, 1, "a", other, user, ReleaseStatus::Approved, 1)
+            .await
+            .unwrap();
+        add_release(&store, 2, "p", other, user, ReleaseStatus::Pending, 2).await.unwrap();
+        let v2 = [7u8; 32];
+        store
+            .create_release(&NewRelease {
+                info_hash_v1: Some(hash(3)),
+                info_hash_v2: Some(v2),
+                title: "hybrid",
+                description_md: "",
+                category_id: other,
+                uploader_id: user,
+                status: ReleaseStatus::Approved,
+                size: 1,
+                private: false,
+                torrent: b"x",
+                created_at: 3,
+                files: &[],
+                tags: &[],
+            })
+            .await
+            .unwrap();
+        let mut hashes = store.approved_info_hashes().await.unwrap();
+        hashes.sort();
+        let mut expected = vec![hash(1), hash(3), InfoHash([7; 20])];
+        expected.sort();
+        assert_eq!(hashes, expected);
+
+        store.set_release_status(approved, ReleaseStatus::Closed).await.unwrap();
+        assert!(!store.approved_info_hashes().await.unwrap().contains(&hash(1)));
+        store.close().await;
+    }
+
     async fn a_release_in_an_unknown_category_is_refused_whole(db: &TestDb) {
         let store = db.open().await;
         let user = add_user(&store, "upl", Role::Uploader, 1).await;

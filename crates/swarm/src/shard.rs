@@ -10,14 +10,17 @@ use crate::torrent::Torrent;
 use crate::{Announce, PeerOut, SwarmCounts};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use tracker_proto::{AnnounceEvent, InfoHash};
 
 pub(crate) struct Shard {
     /// Only torrents with peers: an emptied torrent is removed at once.
     torrents: HashMap<InfoHash, Torrent, KeyedHasher>,
+    /// The listed info-hashes of this shard (see the crate docs,
+    /// "Listing"); empty, and never allocated, when nothing is listed.
+    listed: HashSet<InfoHash, KeyedHasher>,
     /// Apart from `torrents` so that counts outlive the swarm; never
     /// removed, a download stays counted.
     completed: HashMap<InfoHash, Completed, KeyedHasher>,
@@ -50,6 +53,7 @@ impl Shard {
     pub(crate) fn new() -> Self {
         Self {
             torrents: HashMap::default(),
+            listed: HashSet::default(),
             completed: HashMap::default(),
             dirty: Vec::new(),
             seeders: 0,
@@ -137,6 +141,46 @@ impl Shard {
 
     pub(crate) fn remove_peers_where(&mut self, matches: &impl Fn(&SocketAddr) -> bool) -> usize {
         self.retain_peers(|t| t.remove_where(matches))
+    }
+
+    /// Drops every peer of one torrent; returns how many. Its completed
+    /// count stays.
+    pub(crate) fn remove_torrent(&mut self, info_hash: &InfoHash) -> usize {
+        let Some(torrent) = self.torrents.remove(info_hash) else {
+            return 0;
+        };
+        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
+        self.seeders -= seeders;
+        self.leechers -= leechers;
+        seeders + leechers
+    }
+
+    pub(crate) fn is_listed(&self, info_hash: &InfoHash) -> bool {
+        self.listed.contains(info_hash)
+    }
+
+    pub(crate) fn list(&mut self, info_hash: InfoHash) -> bool {
+        self.listed.insert(info_hash)
+    }
+
+    /// Unlists `info_hash` and drops its peers, under one lock.
+    pub(crate) fn unlist(&mut self, info_hash: &InfoHash) -> bool {
+        self.remove_torrent(info_hash);
+        self.listed.remove(info_hash)
+    }
+
+    /// Makes `listed` this shard's listed set, dropping the peers of every
+    /// torrent no longer in it.
+    pub(crate) fn replace_listed(&mut self, listed: HashSet<InfoHash, KeyedHasher>) {
+        let gone: Vec<InfoHash> = self.listed.difference(&listed).copied().collect();
+        for info_hash in &gone {
+            self.remove_torrent(info_hash);
+        }
+        self.listed = listed;
+    }
+
+    pub(crate) fn listed_count(&self) -> usize {
+        self.listed.len()
     }
 
     /// Runs `sweep` on every torrent, keeps the totals in step and drops

@@ -428,6 +428,97 @@ fn remove_peers_where_keeps_counts_exact() {
 }
 
 #[test]
+fn remove_torrent_drops_its_peers_and_keeps_its_completed_count() {
+    let swarm = swarm();
+    announce(&swarm, &with(AnnounceEvent::Completed, seeder(1, 1, v4(1))));
+    announce(&swarm, &leecher(1, 2, v6(2)));
+    announce(&swarm, &leecher(1, 3, v4(3)));
+    announce(&swarm, &leecher(2, 4, v4(4)));
+
+    assert_eq!(swarm.remove_torrent(&hash(1)), 3);
+    assert_eq!(swarm.scrape(&hash(1)), counts(0, 0, 1));
+    assert_eq!(
+        swarm.totals(),
+        SwarmTotals {
+            torrents: 1,
+            seeders: 0,
+            leechers: 1
+        }
+    );
+    let (_, peers) = announce(&swarm, &leecher(1, 5, v4(5)));
+    assert!(peers.is_empty(), "no peer of the removed torrent is left");
+    assert_eq!(
+        swarm.remove_torrent(&hash(9)),
+        0,
+        "unknown torrents are fine"
+    );
+}
+
+#[test]
+fn announce_listed_serves_only_listed_torrents_and_records_nothing_else() {
+    let swarm = swarm();
+    assert!(swarm.list(hash(1)));
+    assert!(!swarm.list(hash(1)), "listing twice changes nothing");
+    let mut out = vec![PeerOut {
+        peer_id: id(9),
+        addr: v4(9),
+    }];
+    assert_eq!(
+        swarm.announce_listed(&seeder(2, 1, v4(1)), T0, &mut out),
+        None
+    );
+    assert!(out.is_empty(), "out is cleared even when refused");
+    assert_eq!(
+        swarm.totals().torrents,
+        0,
+        "a refused announce records nothing"
+    );
+    assert_eq!(
+        swarm.announce_listed(&seeder(1, 1, v4(1)), T0, &mut out),
+        Some(counts(1, 0, 0))
+    );
+    assert_eq!(swarm.scrape_listed(&hash(1)), Some(counts(1, 0, 0)));
+    assert_eq!(swarm.scrape_listed(&hash(2)), None);
+    assert_eq!(swarm.listed_count(), 1);
+}
+
+#[test]
+fn unlist_drops_the_torrents_peers_and_refuses_its_next_announce() {
+    let swarm = swarm();
+    swarm.list(hash(1));
+    swarm.list(hash(2));
+    let mut out = Vec::new();
+    swarm.announce_listed(&seeder(1, 1, v4(1)), T0, &mut out);
+    swarm.announce_listed(&leecher(2, 2, v4(2)), T0, &mut out);
+
+    assert!(swarm.unlist(&hash(1)));
+    assert!(!swarm.unlist(&hash(1)));
+    assert!(!swarm.is_listed(&hash(1)));
+    assert_eq!(swarm.scrape(&hash(1)), counts(0, 0, 0));
+    assert_eq!(swarm.scrape(&hash(2)), counts(0, 1, 0));
+    assert_eq!(
+        swarm.announce_listed(&seeder(1, 1, v4(1)), T0, &mut out),
+        None
+    );
+}
+
+#[test]
+fn replace_listed_keeps_the_peers_of_torrents_still_listed() {
+    let swarm = swarm();
+    swarm.replace_listed((0..50).map(hash));
+    assert_eq!(swarm.listed_count(), 50);
+    let mut out = Vec::new();
+    swarm.announce_listed(&seeder(7, 1, v4(1)), T0, &mut out);
+    swarm.announce_listed(&seeder(8, 1, v4(1)), T0, &mut out);
+
+    swarm.replace_listed([hash(8), hash(99)]);
+    assert_eq!(swarm.listed_count(), 2);
+    assert!(swarm.is_listed(&hash(99)) && !swarm.is_listed(&hash(7)));
+    assert_eq!(swarm.scrape(&hash(7)), counts(0, 0, 0));
+    assert_eq!(swarm.scrape(&hash(8)), counts(1, 0, 0));
+}
+
+#[test]
 fn totals_sum_every_torrent() {
     let swarm = swarm();
     for torrent in 0..10 {

@@ -65,11 +65,22 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     let policy = Arc::new(PolicyHandle::new(policy));
     let tracker = Arc::new(
         Tracker::new(swarm, clock, settings, Tracker::random_connection_key())
+            .with_mode(t.mode.into())
             .with_policy(Arc::clone(&policy))
             .with_trusted_proxies(tracker::TrustedProxies::new(
                 config.network.trusted_proxies.clone(),
             )),
     );
+    // Loaded before any listener is bound: no announce can come in to an
+    // empty catalog. From here on the portal keeps it in step.
+    if let Some(catalog) = tracker.catalog() {
+        let approved = store
+            .approved_info_hashes()
+            .await
+            .context("loading the approved releases' info-hashes")?;
+        catalog.replace_all(approved);
+        tracing::info!(info_hashes = catalog.len(), "tracker mode listed");
+    }
     let shutdown = Shutdown::new();
     let mut servers = JoinSet::new();
 

@@ -63,6 +63,28 @@ pub struct TrackerConfig {
     /// Most peers handed out per announce, whatever the client asks (at
     /// most 200).
     pub max_numwant: usize,
+    /// Which torrents are tracked: `open` (any info-hash, from its first
+    /// announce) or `listed` (only the info-hashes of releases approved in
+    /// the portal; other announces are refused with "torrent not
+    /// registered with this tracker"). Approving, unapproving or deleting
+    /// a release takes effect on the tracker at once.
+    pub mode: TrackerMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackerMode {
+    Open,
+    Listed,
+}
+
+impl From<TrackerMode> for tracker::TrackerMode {
+    fn from(mode: TrackerMode) -> Self {
+        match mode {
+            TrackerMode::Open => Self::Open,
+            TrackerMode::Listed => Self::Listed,
+        }
+    }
 }
 
 impl Default for TrackerConfig {
@@ -76,6 +98,7 @@ impl Default for TrackerConfig {
             peer_ttl_secs: 2700,
             default_numwant: 50,
             max_numwant: 50,
+            mode: TrackerMode::Open,
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use figment::Jail;
 use std::path::Path;
-use swarmgate::config::{Config, LogFormat};
+use swarmgate::config::{Config, LogFormat, TrackerMode};
 
 #[test]
 fn the_defaults_are_valid_and_round_trip_through_toml() {
@@ -51,6 +51,22 @@ fn environment_variables_override_the_file() {
         assert_eq!(config.tracker.max_numwant, 120);
         assert_eq!(config.storage.data_dir, Path::new("/tmp/sg-data"));
         assert_eq!(config.log.format, LogFormat::Json);
+        Ok(())
+    });
+}
+
+#[test]
+fn the_tracker_mode_is_open_by_default_and_set_by_its_variable() {
+    Jail::expect_with(|jail| {
+        assert_eq!(Config::load(None).unwrap().tracker.mode, TrackerMode::Open);
+        jail.set_env("SWARMGATE_TRACKER__MODE", "listed");
+        assert_eq!(
+            Config::load(None).unwrap().tracker.mode,
+            TrackerMode::Listed
+        );
+        jail.set_env("SWARMGATE_TRACKER__MODE", "private");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("tracker.mode"), "{err}");
         Ok(())
     });
 }

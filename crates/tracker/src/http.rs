@@ -5,7 +5,7 @@
 //! `failure reason`: that is what clients read and show to their users; an
 //! HTTP error status would be shown as an opaque network error instead.
 
-use crate::service::{AnnounceInput, Tracker};
+use crate::service::{AnnounceInput, Tracker, Unlisted};
 use crate::stats::bump;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
@@ -68,8 +68,8 @@ async fn announce(
         }
     };
     let mut body = Vec::with_capacity(512);
-    PEERS.with_borrow_mut(|peers| {
-        let counts = tracker.announce(client_ip, &input, peers);
+    let served = PEERS.with_borrow_mut(|peers| {
+        let counts = tracker.announce(client_ip, &input, peers)?;
         let response_peers: Vec<ResponsePeer> = peers
             .iter()
             .map(|p| ResponsePeer {
@@ -87,8 +87,12 @@ async fn announce(
             peers: &response_peers,
         };
         wire::write_announce_response(&mut body, &response, format);
+        Ok(())
     });
-    bencoded(body)
+    match served {
+        Ok(()) => bencoded(body),
+        Err(Unlisted) => unlisted(&tracker),
+    }
 }
 
 async fn scrape(
@@ -108,16 +112,20 @@ async fn scrape(
     };
     // Unknown hashes are answered with zero counts rather than left out:
     // a client asking about a torrent nobody announced yet learns exactly
-    // that.
+    // that. Hashes the tracker does not serve (mode `listed`) are left
+    // out: it has no stats for them (BEP 48).
     let files: Vec<ScrapeFile> = hashes
         .iter()
-        .map(|hash| {
-            let counts = tracker.scrape(hash);
-            ScrapeFile {
+        .filter_map(|hash| match tracker.scrape(hash) {
+            Ok(counts) => Some(ScrapeFile {
                 info_hash: *hash,
                 complete: counts.seeders,
                 incomplete: counts.leechers,
                 downloaded: counts.completed,
+            }),
+            Err(Unlisted) => {
+                bump(&tracker.stats().http.unlisted);
+                None
             }
         })
         .collect();
@@ -141,6 +149,13 @@ fn denied(tracker: &Tracker, message: &str) -> Response {
     bump(&tracker.stats().http.denied);
     let mut body = Vec::with_capacity(32 + message.len());
     wire::write_failure(&mut body, message);
+    bencoded(body)
+}
+
+fn unlisted(tracker: &Tracker) -> Response {
+    bump(&tracker.stats().http.unlisted);
+    let mut body = Vec::with_capacity(64);
+    wire::write_failure(&mut body, Unlisted::MESSAGE);
     bencoded(body)
 }
 

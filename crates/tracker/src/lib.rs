@@ -8,6 +8,8 @@
 //! - [`udp`]: blocking worker threads on one socket, each with its own
 //!   buffers, so the hot path allocates nothing per datagram.
 //! - [`http`]: an axum router for `/announce` and `/scrape`.
+//! - [`catalog`]: the info-hashes served in mode `listed` (approved
+//!   releases), and how a removal evicts a torrent's peers at once.
 //! - [`stats`]: counters for every request and every kind of bad input.
 //! - [`shutdown`]: one signal that stops every server gracefully.
 //! - [`net`]: binding sockets (dual-stack where the OS allows).
@@ -18,8 +20,19 @@
 //! a refusal carries the rule's message as a BEP 15 error or a bencoded
 //! `failure reason`.
 //!
+//! Tracker mode: in mode `open` any info-hash is tracked; in mode
+//! `listed` ([`TrackerMode`]) only those in the [`Catalog`]. An announce
+//! for any other hash is refused with the error [`Unlisted::MESSAGE`]
+//! (BEP 15 error packet, or bencoded `failure reason`), as opentracker
+//! refuses in whitelist mode. A scrape says nothing about such a hash:
+//! over HTTP it is left out of `files` (BEP 48: one entry "for each
+//! torrent for which there are stats"), and over UDP, whose reply is
+//! positional (BEP 15), it gets zeros, so the listed hashes of the same
+//! scrape are still answered.
+//!
 //! Privacy: nothing here logs a client's address, peer id or passkey.
 
+pub mod catalog;
 pub mod client_ip;
 pub mod http;
 pub mod net;
@@ -28,7 +41,8 @@ pub mod shutdown;
 pub mod stats;
 pub mod udp;
 
+pub use catalog::Catalog;
 pub use client_ip::TrustedProxies;
-pub use service::{Refused, Tracker, TrackerSettings};
+pub use service::{Refused, Tracker, TrackerMode, TrackerSettings, Unlisted};
 pub use shutdown::Shutdown;
 pub use stats::{Stats, StatsSnapshot};

@@ -3,8 +3,11 @@
 //! UDP and HTTP both turn their wire requests into an [`AnnounceInput`] and
 //! a client IP address and call [`Tracker::announce`]; what comes back is
 //! protocol-neutral. Access rules are checked here ([`Tracker::admit`]),
-//! once, instead of in each server.
+//! once, instead of in each server, and so is the tracker mode
+//! ([`TrackerMode`]): in mode `listed` an announce or scrape for a hash
+//! not in the [`Catalog`] is refused here.
 
+use crate::catalog::Catalog;
 use crate::client_ip::TrustedProxies;
 use crate::stats::Stats;
 use policy::{Policy, PolicyHandle, Scope};
@@ -32,6 +35,28 @@ impl Default for TrackerSettings {
     }
 }
 
+/// Which torrents the tracker serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrackerMode {
+    /// Any info-hash: a torrent is tracked from its first announce.
+    #[default]
+    Open,
+    /// Only the info-hashes in the [`Catalog`] (those of approved
+    /// releases); announces for others are refused and scrapes say
+    /// nothing about them.
+    Listed,
+}
+
+/// A request for a torrent this tracker does not serve (mode `listed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unlisted;
+
+impl Unlisted {
+    /// What clients are told. The wording is the one private trackers use,
+    /// which clients and torrent managers recognise as "unregistered".
+    pub const MESSAGE: &'static str = "torrent not registered with this tracker";
+}
+
 /// An announce after the wire format has been parsed.
 #[derive(Clone, Copy, Debug)]
 pub struct AnnounceInput {
@@ -53,6 +78,9 @@ pub struct Tracker {
     stats: Stats,
     policy: Arc<PolicyHandle>,
     trusted_proxies: TrustedProxies,
+    /// `Some` exactly in mode `listed`: the open mode's only extra work is
+    /// this check.
+    catalog: Option<Catalog>,
 }
 
 /// A request the access policy refuses, with the operator's message.
@@ -78,7 +106,32 @@ impl Tracker {
             stats: Stats::default(),
             policy: Arc::new(PolicyHandle::new(Policy::allow_all())),
             trusted_proxies: TrustedProxies::default(),
+            catalog: None,
         }
+    }
+
+    /// Serves the torrents `mode` says; mode `listed` starts with an empty
+    /// catalog (fill it with [`Catalog::replace_all`]).
+    pub fn with_mode(mut self, mode: TrackerMode) -> Self {
+        self.catalog = match mode {
+            TrackerMode::Open => None,
+            TrackerMode::Listed => Some(Catalog::new(Arc::clone(&self.swarm))),
+        };
+        self
+    }
+
+    pub fn mode(&self) -> TrackerMode {
+        match self.catalog {
+            None => TrackerMode::Open,
+            Some(_) => TrackerMode::Listed,
+        }
+    }
+
+    /// The listed info-hashes, in mode `listed` only. The portal inserts a
+    /// release's info-hashes when it approves it and removes them when it
+    /// unapproves or deletes it; a removal drops the torrent's peers.
+    pub fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_ref()
     }
 
     /// Enforces `policy` (shared with the portal, which checks its own
@@ -150,13 +203,14 @@ impl Tracker {
     }
 
     /// Records an announce from `client_ip` and fills `peers` with peers of
-    /// the same address family.
+    /// the same address family; in mode `listed`, refuses one for a hash
+    /// that is not listed and leaves `peers` alone.
     pub fn announce(
         &self,
         client_ip: IpAddr,
         input: &AnnounceInput,
         peers: &mut Vec<PeerOut>,
-    ) -> SwarmCounts {
+    ) -> Result<SwarmCounts, Unlisted> {
         let announce = Announce {
             info_hash: input.info_hash,
             peer_id: input.peer_id,
@@ -165,10 +219,23 @@ impl Tracker {
             left: input.left,
             numwant: input.numwant.map(|n| n as usize),
         };
-        self.swarm.announce(&announce, self.clock.now(), peers)
+        let now = self.clock.now();
+        match self.catalog {
+            None => Ok(self.swarm.announce(&announce, now, peers)),
+            Some(_) => self
+                .swarm
+                .announce_listed(&announce, now, peers)
+                .ok_or(Unlisted),
+        }
     }
 
-    pub fn scrape(&self, info_hash: &InfoHash) -> SwarmCounts {
-        self.swarm.scrape(info_hash)
+    /// A torrent's counts for a tracker scrape: in mode `listed`, refused
+    /// for a hash that is not listed (a deleted release's completed count
+    /// stays private).
+    pub fn scrape(&self, info_hash: &InfoHash) -> Result<SwarmCounts, Unlisted> {
+        match self.catalog {
+            None => Ok(self.swarm.scrape(info_hash)),
+            Some(_) => self.swarm.scrape_listed(info_hash).ok_or(Unlisted),
+        }
     }
 }

@@ -18,6 +18,9 @@ pub struct ProtocolStats {
     pub dropped: AtomicU64,
     /// Requests refused by the access policy.
     pub denied: AtomicU64,
+    /// Mode `listed`: announces refused, and info-hashes a scrape asked
+    /// about and was told nothing of, because the hash is not listed.
+    pub unlisted: AtomicU64,
     /// Replies the socket would not take (buffer full, peer gone).
     pub send_failures: AtomicU64,
 }
@@ -37,6 +40,7 @@ pub struct ProtocolSnapshot {
     pub errors: u64,
     pub dropped: u64,
     pub denied: u64,
+    pub unlisted: u64,
     pub send_failures: u64,
 }
 
@@ -60,6 +64,7 @@ impl ProtocolStats {
             errors: read(&self.errors),
             dropped: read(&self.dropped),
             denied: read(&self.denied),
+            unlisted: read(&self.unlisted),
             send_failures: read(&self.send_failures),
         }
     }

@@ -8,7 +8,7 @@
 //! Connection ids are stateless (see `tracker_proto::udp::connection_id`):
 //! a flood of connect packets costs CPU, never memory.
 
-use crate::service::{AnnounceInput, Tracker};
+use crate::service::{AnnounceInput, Tracker, Unlisted};
 use crate::shutdown::Shutdown;
 use crate::stats::bump;
 use std::io;
@@ -16,7 +16,7 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
-use swarm::PeerOut;
+use swarm::{PeerOut, SwarmCounts};
 use tracker_proto::udp::{
     AnnounceHeader, AnnounceRequest, Request, RequestParseError, Response, ScrapeRequest,
     ScrapeStats, TransactionId, write_announce, write_error,
@@ -175,7 +175,8 @@ impl Worker {
     }
 
     /// Records the announce and writes the reply straight from the swarm's
-    /// peer list into the reply buffer: no per-request allocation.
+    /// peer list into the reply buffer: no per-request allocation. A hash
+    /// the tracker does not serve gets an error packet.
     fn announce(&mut self, req: &AnnounceRequest, ip: IpAddr) {
         let input = AnnounceInput {
             info_hash: req.info_hash,
@@ -185,7 +186,11 @@ impl Worker {
             left: req.left,
             numwant: req.num_want,
         };
-        let counts = self.tracker.announce(ip, &input, &mut self.peers);
+        let Ok(counts) = self.tracker.announce(ip, &input, &mut self.peers) else {
+            bump(&self.tracker.stats().udp.unlisted);
+            write_error(&mut self.reply, req.transaction_id, Unlisted::MESSAGE);
+            return;
+        };
         let header = AnnounceHeader {
             transaction_id: req.transaction_id,
             interval: self.tracker.settings().announce_interval,
@@ -197,12 +202,17 @@ impl Worker {
         write_announce(&mut self.reply, header, ip.is_ipv6(), peers);
     }
 
+    /// Answers every hash in its place, as BEP 15 requires: one the
+    /// tracker does not serve gets zeros.
     fn scrape(&self, req: &ScrapeRequest) -> Response {
         let stats = req
             .info_hashes
             .iter()
             .map(|hash| {
-                let counts = self.tracker.scrape(hash);
+                let counts = self.tracker.scrape(hash).unwrap_or_else(|Unlisted| {
+                    bump(&self.tracker.stats().udp.unlisted);
+                    SwarmCounts::default()
+                });
                 ScrapeStats {
                     seeders: counts.seeders,
                     completed: u32::try_from(counts.completed).unwrap_or(u32::MAX),
