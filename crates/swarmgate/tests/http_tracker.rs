@@ -205,3 +205,74 @@ async fn the_portal_answers_the_health_check() {
     assert_eq!((status, body.as_slice()), (200, &b"ok\n"[..]));
     server.running.stop().await.unwrap();
 }
+
+/// The announce URL in a member's .torrent: `/announce/<passkey>`.
+const PASSKEY: &str = "0123456789abcdef0123456789ABCDEF";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announce_and_scrape_under_a_passkey_path_are_served_like_the_bare_ones() {
+    let server = start().await;
+    let addr = server.running.http_addr();
+    let q = announce_query(hash(40), peer(1), 6881, 0, "started");
+    let (status, body) = http_get(A, addr, &format!("/announce/{PASSKEY}?{q}"));
+    assert_eq!(status, 200);
+    assert_eq!(bbytes(&body, "failure reason"), None);
+    assert_eq!(bint(&body, "complete"), 1);
+
+    // Any passkey of the right shape: in modes open and listed it is not
+    // looked up among the members.
+    let other = "f".repeat(32);
+    let q = announce_query(hash(40), peer(2), 6882, 10, "started");
+    let (_, body) = http_get(B, addr, &format!("/announce/{other}?{q}"));
+    assert_eq!((bint(&body, "complete"), bint(&body, "incomplete")), (1, 1));
+    assert_eq!(bbytes(&body, "peers").unwrap(), [127, 0, 0, 2, 0x1a, 0xe1]);
+
+    let path = format!("/scrape/{PASSKEY}?info_hash={}", pct(&hash(40).0));
+    let (status, body) = http_get(A, addr, &path);
+    assert_eq!(status, 200);
+    let decoded = bencode::decode(&body).unwrap();
+    let files = decoded.value.get(b"files").expect("a files dictionary");
+    let counts = &files
+        .value
+        .get(&hash(40).0)
+        .expect("the hash's entry")
+        .value;
+    assert_eq!(counts.get(b"complete").unwrap().value.as_int(), Some(1));
+    assert_eq!(counts.get(b"incomplete").unwrap().value.as_int(), Some(1));
+    server.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_path_that_is_not_32_hex_characters_is_refused() {
+    let server = start().await;
+    let addr = server.running.http_addr();
+    let q = announce_query(hash(41), peer(1), 6881, 0, "started");
+    let scrape_q = format!("info_hash={}", pct(&hash(41).0));
+    let bad = [
+        "abc".to_owned(),
+        "g".repeat(32),
+        "0".repeat(31),
+        "0".repeat(33),
+    ];
+    for passkey in &bad {
+        for path in [
+            format!("/announce/{passkey}?{q}"),
+            format!("/scrape/{passkey}?{scrape_q}"),
+        ] {
+            let (status, body) = http_get(A, addr, &path);
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(
+                bbytes(&body, "failure reason").as_deref(),
+                Some(&b"malformed passkey in the announce URL"[..]),
+                "{path}"
+            );
+        }
+    }
+    // Nothing was announced.
+    let (_, body) = http_get(A, addr, &format!("/scrape?{scrape_q}"));
+    let decoded = bencode::decode(&body).unwrap();
+    let files = decoded.value.get(b"files").unwrap();
+    let counts = &files.value.get(&hash(41).0).unwrap().value;
+    assert_eq!(counts.get(b"complete").unwrap().value.as_int(), Some(0));
+    server.running.stop().await.unwrap();
+}

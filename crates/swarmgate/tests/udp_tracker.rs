@@ -253,3 +253,32 @@ async fn ipv6_clients_get_ipv6_peers_over_udp() {
     }
     server.running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announce_carrying_a_passkey_as_url_data_is_served() {
+    // `udp://host:port/announce/<passkey>` from a member's .torrent: BEP 41
+    // URL data, parsed and ignored in modes open and listed.
+    let server = start().await;
+    let addr = server.running.udp_addr();
+    let mut client = UdpClient::new(A, addr);
+    let connection_id = client.connect();
+    let response = client.request(&tracker_proto::udp::Request::Announce(
+        tracker_proto::udp::AnnounceRequest {
+            connection_id,
+            transaction_id: tracker_proto::udp::TransactionId(99),
+            info_hash: hash(60),
+            peer_id: peer(1),
+            downloaded: 0,
+            left: 0,
+            uploaded: 0,
+            event: AnnounceEvent::Started,
+            ip_address: 0,
+            key: 7,
+            num_want: None,
+            port: 6881,
+            url_data: b"/announce/0123456789abcdef0123456789abcdef".to_vec(),
+        },
+    ));
+    assert_eq!(v4_peers(&response).0, 1, "served, and counted as a seeder");
+    server.running.stop().await.unwrap();
+}

@@ -1,6 +1,20 @@
 //! The HTTP tracker: `GET /announce` (BEP 3, 7, 23) and `GET /scrape`
 //! (BEP 48).
 //!
+//! # Passkey URLs
+//!
+//! The portal hands members .torrent files whose announce URL carries
+//! their passkey as the last path segment: `/announce/<passkey>` (and
+//! `udp://host:port/announce/<passkey>`, the UDP tracker's BEP 41 URL
+//! data). So `/announce/{passkey}` and `/scrape/{passkey}` are served as
+//! well. In the current modes (`open`, `listed`) the passkey is checked
+//! for its shape only, 32 hexadecimal characters (anything else is
+//! refused with "malformed passkey in the announce URL"), and is
+//! otherwise ignored: it is not looked up among the members and not
+//! stored or logged. Checking it against the members is the job of a
+//! private mode that does not exist yet. The UDP tracker parses its URL
+//! data and ignores it in these modes.
+//!
 //! Every refusal is a `200 OK` whose bencoded body holds only a
 //! `failure reason`: that is what clients read and show to their users; an
 //! HTTP error status would be shown as an opaque network error instead.
@@ -8,7 +22,7 @@
 use crate::service::{AnnounceInput, Tracker, Unlisted};
 use crate::stats::bump;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -26,8 +40,48 @@ use tracker_proto::http::{
 pub fn router(tracker: Arc<Tracker>) -> Router {
     Router::new()
         .route("/announce", get(announce))
+        .route("/announce/{passkey}", get(announce_with_passkey))
         .route("/scrape", get(scrape))
+        .route("/scrape/{passkey}", get(scrape_with_passkey))
         .with_state(tracker)
+}
+
+/// The refusal of a passkey segment that cannot be a passkey.
+pub const MALFORMED_PASSKEY: &str = "malformed passkey in the announce URL";
+
+/// Whether `segment` has a passkey's shape: 32 hexadecimal characters
+/// (16 random bytes). Shape only: whether it belongs to a member is not
+/// checked in modes `open` and `listed`.
+pub fn is_passkey_shaped(segment: &str) -> bool {
+    segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn announce_with_passkey(
+    State(tracker): State<Arc<Tracker>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(passkey): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if !is_passkey_shaped(&passkey) {
+        bump(&tracker.stats().http.announces);
+        return malformed_passkey(&tracker);
+    }
+    announce(State(tracker), ConnectInfo(peer), headers, uri).await
+}
+
+async fn scrape_with_passkey(
+    State(tracker): State<Arc<Tracker>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(passkey): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if !is_passkey_shaped(&passkey) {
+        bump(&tracker.stats().http.scrapes);
+        return malformed_passkey(&tracker);
+    }
+    scrape(State(tracker), ConnectInfo(peer), headers, uri).await
 }
 
 thread_local! {
@@ -145,6 +199,13 @@ fn failure(tracker: &Tracker, error: &HttpRequestError) -> Response {
     bencoded(body)
 }
 
+fn malformed_passkey(tracker: &Tracker) -> Response {
+    bump(&tracker.stats().http.errors);
+    let mut body = Vec::with_capacity(64);
+    wire::write_failure(&mut body, MALFORMED_PASSKEY);
+    bencoded(body)
+}
+
 fn denied(tracker: &Tracker, message: &str) -> Response {
     bump(&tracker.stats().http.denied);
     let mut body = Vec::with_capacity(32 + message.len());
@@ -168,4 +229,19 @@ fn bencoded(body: Vec<u8>) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_passkey_shaped;
+
+    #[test]
+    fn a_passkey_is_32_hex_characters_of_either_case() {
+        assert!(is_passkey_shaped("0123456789abcdef0123456789ABCDEF"));
+        assert!(!is_passkey_shaped(""));
+        assert!(!is_passkey_shaped(&"a".repeat(31)));
+        assert!(!is_passkey_shaped(&"a".repeat(33)));
+        assert!(!is_passkey_shaped(&"g".repeat(32)));
+        assert!(!is_passkey_shaped(&"é".repeat(16)));
+    }
 }
