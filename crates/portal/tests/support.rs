@@ -28,6 +28,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct App {
     pub router: Router,
+    pub tracker: Arc<tracker::Tracker>,
     pub clock: ManualWallClock,
     pub store: Store,
     pub settings: AccountSettings,
@@ -43,24 +44,36 @@ impl App {
         registration: Registration,
         releases: portal::ReleaseSettings,
     ) -> Self {
+        Self::with_tracker_mode(registration, releases, tracker::TrackerMode::Open).await
+    }
+
+    /// With the tracker in `mode` (`listed`: its catalog starts empty).
+    pub async fn with_tracker_mode(
+        registration: Registration,
+        releases: portal::ReleaseSettings,
+        mode: tracker::TrackerMode,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in_dir(dir.path()).await.unwrap();
         let clock = ManualWallClock::new(START);
-        let tracker = Arc::new(tracker::Tracker::new(
-            Arc::new(swarm::Swarm::new(swarm::SwarmConfig::default())),
-            Arc::new(swarm::ManualClock::default()),
-            tracker::TrackerSettings {
-                announce_interval: 1800,
-                min_announce_interval: 900,
-            },
-            [7; 16],
-        ));
+        let tracker = Arc::new(
+            tracker::Tracker::new(
+                Arc::new(swarm::Swarm::new(swarm::SwarmConfig::default())),
+                Arc::new(swarm::ManualClock::default()),
+                tracker::TrackerSettings {
+                    announce_interval: 1800,
+                    min_announce_interval: 900,
+                },
+                [7; 16],
+            )
+            .with_mode(mode),
+        );
         let settings = AccountSettings {
             registration,
             ..AccountSettings::default()
         };
         let state = PortalState::new(
-            tracker,
+            Arc::clone(&tracker),
             store.clone(),
             "testsite",
             settings.clone(),
@@ -70,6 +83,7 @@ impl App {
         let router = portal::router(state).layer(MockConnectInfo(CLIENT));
         Self {
             router,
+            tracker,
             clock,
             store,
             settings,

@@ -15,8 +15,8 @@
 use super::categories::{CategoryTree, json_body};
 use super::upload::{read_form, require_multipart, store_release};
 use super::view::{
-    ReleaseJson, content_disposition, is_staff, magnet, parse_id, personal_torrent, release_json,
-    torrent_file_name, visible_release,
+    ReleaseJson, content_disposition, hashes, is_staff, magnet, parse_id, personal_torrent,
+    release_json, torrent_file_name, visible_release,
 };
 use crate::PortalState;
 use crate::error::WebError;
@@ -271,6 +271,10 @@ pub(crate) async fn change_status(
     if !state.store.set_release_status(id, status).await? {
         return Err(WebError::NotFound);
     }
+    // Read back: the stored status decides what the tracker serves.
+    if let Some(release) = state.store.release(id).await? {
+        super::listing::follow_status(state, &hashes(&release)?, release.status);
+    }
     Ok(id)
 }
 
@@ -294,8 +298,13 @@ async fn remove(
     if !is_staff(Some(user)) {
         return Err(WebError::Forbidden);
     }
-    if !state.store.delete_release(parse_id(&id)?).await? {
+    let id = parse_id(&id)?;
+    // The hashes go with the row: read them first.
+    let release = state.store.release(id).await?.ok_or(WebError::NotFound)?;
+    let hashes = hashes(&release)?;
+    if !state.store.delete_release(id).await? {
         return Err(WebError::NotFound);
     }
+    super::listing::unlist(&state, &hashes);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -7,6 +7,8 @@
 //!   limits, validation with `metainfo`, the transaction.
 //! - `view`: what a release looks like to a visitor (visibility rules,
 //!   live swarm counts, personal tracker URLs), shared by pages and API.
+//! - `listing`: the tracker's catalog (mode `listed`) kept in step with
+//!   approvals, status changes and deletions.
 //! - `categories`: the category tree, its JSON and its admin API.
 //! - `markdown`: descriptions rendered to sanitized HTML.
 //! - `pages`: `/releases`, `/releases/{id}`, `/upload`, `/moderation`,
@@ -18,6 +20,7 @@
 
 mod api;
 mod categories;
+mod listing;
 pub mod markdown;
 mod pages;
 mod settings;

@@ -325,7 +325,12 @@ pub(crate) async fn store_release(
         })
         .await;
     match created {
-        Ok(id) => Ok(Uploaded { id, hashes, status }),
+        Ok(id) => {
+            if status == ReleaseStatus::Approved {
+                super::listing::list(state, &hashes);
+            }
+            Ok(Uploaded { id, hashes, status })
+        }
         // Uploaded at the same moment by someone else.
         Err(StoreError::Conflict(_)) => {
             Err(duplicate(state.store.release_id_by_hash(v1, v2).await?))

@@ -1,0 +1,52 @@
+//! Keeping the tracker's catalog in step with the releases (tracker mode
+//! `listed`; in mode `open` there is no catalog and this does nothing).
+//!
+//! A release is listed under every hash a client may announce it by:
+//! its v1 info-hash and its v2 info-hash truncated to 20 bytes (BEP 52),
+//! as [`InfoHashes::tracker_hashes`] gives them. It is listed while its
+//! status is `approved` and at no other time:
+//!
+//! - an upload approved at once (a trusted uploader's) is listed as soon
+//!   as it is stored;
+//! - a status change lists the release when its stored status is then
+//!   `approved`, and unlists it otherwise, which drops its peers at once
+//!   ([`tracker::catalog::Catalog::remove`]);
+//! - a deletion unlists the hashes read before the row went away.
+//!
+//! The database is written first and the catalog follows, so a failed
+//! write never lists anything. After a status change the release is read
+//! back and the stored status decides, so two moderators changing it at
+//! once leave the catalog as the later read saw the database. A restart
+//! rebuilds the catalog from the database
+//! (`Store::approved_info_hashes`).
+
+use crate::PortalState;
+use metainfo::InfoHashes;
+use store::ReleaseStatus;
+
+/// Lists `hashes` if `status` is approved, unlists them otherwise.
+pub(crate) fn follow_status(state: &PortalState, hashes: &InfoHashes, status: ReleaseStatus) {
+    if status == ReleaseStatus::Approved {
+        list(state, hashes);
+    } else {
+        unlist(state, hashes);
+    }
+}
+
+/// Lists `hashes`: announces for them are served from the next one on.
+pub(crate) fn list(state: &PortalState, hashes: &InfoHashes) {
+    if let Some(catalog) = state.tracker.catalog() {
+        for hash in hashes.tracker_hashes() {
+            catalog.insert(hash);
+        }
+    }
+}
+
+/// Unlists `hashes` and drops their peers from the swarm.
+pub(crate) fn unlist(state: &PortalState, hashes: &InfoHashes) {
+    if let Some(catalog) = state.tracker.catalog() {
+        for hash in hashes.tracker_hashes() {
+            catalog.remove(&hash);
+        }
+    }
+}
