@@ -170,7 +170,17 @@ catalog! {
     torrent_file: ".torrent file", "Файл .torrent";
     torrent_file_hint: "BitTorrent v1, v2 or hybrid. At most", "BitTorrent v1, v2 или гибридный. Не больше";
     title: "Title", "Название";
-    title_contains: "Title contains", "Название содержит";
+    search_words: "Search titles, descriptions and files", "Поиск по названиям, описаниям и файлам";
+    min_size: "Size from", "Размер от";
+    max_size: "Size up to", "Размер до";
+    size_hint: "e.g. 700M or 4.5G", "например, 700M или 4.5G";
+    added_since: "Added since", "Добавлены с";
+    sort_by: "Sort by", "Сортировка";
+    sort_date: "Newest first", "Сначала новые";
+    sort_seeders: "Most seeders", "Больше сидов";
+    sort_size: "Largest first", "Сначала большие";
+    sort_name: "Title, A to Z", "По названию";
+    found: "Found", "Найдено";
     category: "Category", "Категория";
     all_categories: "All categories", "Все категории";
     show: "Show", "Показать";

@@ -667,3 +667,75 @@ async fn categories_form_a_tree_admins_edit_and_browsing_includes_sub_categories
         .await;
     expect_error(&r, StatusCode::CONFLICT, "category_in_use");
 }
+
+#[tokio::test]
+async fn the_listing_searches_filters_and_sorts_from_the_query_string() {
+    let app = app().await;
+    let mut up = logged_in(&app, "uploader").await;
+    upload_ok(&mut up, "v1-single.torrent", "Фильм о Море").await;
+    upload_ok(&mut up, "v2-single.torrent", "Ubuntu desktop").await;
+    let mut member = logged_in(&app, "member").await;
+    let r = api_upload(
+        &mut member,
+        &[("title", "Ubuntu pending"), ("category", "software-linux")],
+        Some(&fixture("v1-multi.torrent")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let mut anon = app.browser();
+    let found = anon
+        .get("/api/v1/releases?q=%D0%A4%D0%98%D0%9B%D0%AC%D0%9C")
+        .await
+        .json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["releases"][0]["title"], "Фильм о Море");
+    let found = anon
+        .get("/api/v1/releases?q=UBUNTU&sort=name&min_size=0&since=2000-01-01")
+        .await
+        .json();
+    assert_eq!(found["total"], 1, "{found}");
+    // Operators of either backend's query language are only separators.
+    let r = anon
+        .get("/api/v1/releases?q=%22ubuntu%20(*%20-%27%3A*%7C%26!")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["total"], 1);
+
+    expect_error(
+        &anon.get("/api/v1/releases?min_size=lots").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_query",
+    );
+    expect_error(
+        &anon.get("/api/v1/releases?sort=relevance").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_query",
+    );
+    expect_error(
+        &anon.get("/api/v1/releases?status=pending").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let mut moder = logged_in(&app, "moder").await;
+    let queue = moder
+        .get("/api/v1/releases?status=pending&q=ubuntu")
+        .await
+        .json();
+    assert_eq!(queue["total"], 1, "{queue}");
+    assert_eq!(queue["releases"][0]["title"], "Ubuntu pending");
+
+    let page = anon
+        .get("/releases?q=%D0%BC%D0%BE%D1%80%D0%B5&sort=size")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Фильм о Море"), "{}", page.body);
+    assert!(!page.body.contains("Ubuntu desktop"));
+    assert!(
+        page.body.contains("value=\"море\""),
+        "the form keeps the words"
+    );
+    assert!(page.body.contains("<option value=\"size\" selected>"));
+    assert!(!page.body.contains("id=\"status\""), "status is for staff");
+    assert!(moder.get("/releases").await.body.contains("id=\"status\""));
+}

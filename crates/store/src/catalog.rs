@@ -6,12 +6,8 @@
 //! columns: uploading a torrent that is already here, under either of its
 //! hashes, is [`StoreError::Conflict`]`("info_hash")`, and
 //! [`Store::release_id_by_hash`] says which release has it.
-//!
-//! The title filter of [`ReleaseQuery`] is a case-insensitive substring
-//! match (`LOWER(title) LIKE LOWER(pattern)`): PostgreSQL lowers every
-//! script, SQLite only ASCII, so on SQLite a Cyrillic title matches only
-//! in the case it was typed. It stands in until the search slice brings
-//! full-text search; nothing else depends on it.
+//! The release's search document is written in the same transaction
+//! (see `search`, which also holds the listings).
 
 use crate::{Pool, Store, StoreError, sql};
 use sqlx::Row as _;
@@ -132,25 +128,6 @@ pub struct Release {
     pub created_at: i64,
 }
 
-/// Which releases to list: every filter given must match.
-#[derive(Clone, Debug, Default)]
-pub struct ReleaseQuery<'a> {
-    pub status: Option<ReleaseStatus>,
-    /// Any of these categories; empty for all.
-    pub categories: &'a [i64],
-    /// A substring of the title, in any case (see the module docs).
-    pub title_contains: Option<&'a str>,
-    pub limit: u32,
-    pub offset: u64,
-}
-
-/// One page of a listing and how many releases match in all.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReleasePage {
-    pub releases: Vec<Release>,
-    pub total: u64,
-}
-
 /// A comment on a release.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Comment {
@@ -166,14 +143,14 @@ pub struct Comment {
 /// A release's `info_hash_v1` and `info_hash_v2` columns.
 type HashColumns = (Option<Vec<u8>>, Option<Vec<u8>>);
 
-fn corrupt(table: &'static str, what: &str) -> StoreError {
+pub(crate) fn corrupt(table: &'static str, what: &str) -> StoreError {
     StoreError::Corrupt {
         table,
         what: what.into(),
     }
 }
 
-fn release_from_row<R>(row: &R) -> Result<Release, StoreError>
+pub(crate) fn release_from_row<R>(row: &R) -> Result<Release, StoreError>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
@@ -206,21 +183,6 @@ where
         private: row.try_get(10)?,
         created_at: row.try_get(11)?,
     })
-}
-
-/// `value` as a `LIKE` pattern matching it anywhere, with its own `%`,
-/// `_` and `\` escaped.
-fn contains_pattern(value: &str) -> String {
-    let mut pattern = String::with_capacity(value.len() + 2);
-    pattern.push('%');
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// An integer column value for a `u64` that may not fit `i64`.
@@ -310,7 +272,12 @@ impl Store {
     /// [`StoreError::Conflict`]`("info_hash")`; an unknown category or
     /// uploader is [`StoreError::Missing`]. On any error nothing is kept.
     pub async fn create_release(&self, release: &NewRelease<'_>) -> Result<i64, StoreError> {
-        on_backend!(self, |pool| {
+        let document = crate::search::document(
+            release.title,
+            release.description_md,
+            release.files.iter().map(|f| f.path.as_str()),
+        );
+        on_backend!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
             let id = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE)
                 .bind(release.info_hash_v1.map(|h| h.0.to_vec()))
@@ -343,6 +310,11 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            sqlx::query(dialect::INDEX_RELEASE)
+                .bind(id)
+                .bind(&document)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(id)
         })
@@ -438,48 +410,6 @@ impl Store {
                 .bind(id)
                 .fetch_all(pool)
                 .await?)
-        })
-    }
-
-    /// A page of releases matching `query`, newest first, with the total.
-    pub async fn list_releases(&self, query: &ReleaseQuery<'_>) -> Result<ReleasePage, StoreError> {
-        let status = query.status.map(ReleaseStatus::as_str);
-        let pattern = query.title_contains.map(contains_pattern);
-        let shape = (status.is_some(), query.categories.len(), pattern.is_some());
-        let list_sql = sql::list_releases(shape.0, shape.1, shape.2);
-        let count_sql = sql::count_releases(shape.0, shape.1, shape.2);
-        // Binds the filter's parameters in the order `sql` numbers them.
-        macro_rules! bind_filter {
-            ($query:expr) => {{
-                let mut q = $query;
-                if let Some(status) = status {
-                    q = q.bind(status);
-                }
-                for id in query.categories {
-                    q = q.bind(*id);
-                }
-                if let Some(pattern) = &pattern {
-                    q = q.bind(pattern.as_str());
-                }
-                q
-            }};
-        }
-        on_backend!(self, |pool| {
-            let rows = bind_filter!(sqlx::query(&list_sql))
-                .bind(i64::from(query.limit))
-                .bind(to_i64(query.offset))
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = bind_filter!(sqlx::query_scalar(&count_sql))
-                .fetch_one(pool)
-                .await?;
-            Ok(ReleasePage {
-                releases: rows
-                    .iter()
-                    .map(release_from_row)
-                    .collect::<Result<_, _>>()?,
-                total: u64::try_from(total).unwrap_or(0),
-            })
         })
     }
 
@@ -627,10 +557,5 @@ mod tests {
             assert_eq!(ReleaseStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(ReleaseStatus::parse("deleted"), None);
-    }
-
-    #[test]
-    fn like_wildcards_in_a_title_filter_match_only_themselves() {
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
     }
 }

@@ -5,7 +5,7 @@
 //! access policy's hourly counters, member accounts with their sessions
 //! and invitations (`accounts`), and the release catalog: categories,
 //! releases with their original .torrent bytes, files, tags and comments
-//! (`catalog`).
+//! (`catalog`), browsed and searched full-text (`search`).
 //!
 //! # Layout
 //!
@@ -239,10 +239,11 @@ pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
     UsernameError,
 };
+mod search;
 pub use catalog::{
-    Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleasePage, ReleaseQuery,
-    ReleaseStatus,
+    Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleaseStatus,
 };
+pub use search::{ReleaseHashes, ReleasePage, ReleaseQuery, ReleaseSort};
 
 impl Store {
     /// Connects to `database` and runs pending migrations.

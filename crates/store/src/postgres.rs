@@ -89,3 +89,35 @@ pub(crate) async fn connect(options: &PgConnectOptions) -> Result<PgPool, StoreE
         .await
         .map_err(StoreError::Open)
 }
+
+/// Indexes release $1's search document $2 (see `search`): the words
+/// are already folded, so 'simple' only splits them.
+pub(crate) const INDEX_RELEASE: &str =
+    "UPDATE releases SET search = to_tsvector('simple', $2) WHERE id = $1";
+
+/// Releases whose `search` vector matches the tsquery text in `$n`.
+pub(crate) fn text_match(n: usize) -> String {
+    format!("r.search @@ to_tsquery('simple', ${n})")
+}
+
+/// A tsquery requiring every term (`&`), each a quoted lexeme so no
+/// character of the user's is an operator (`!`, `|`, `<->`, `(`), the
+/// last one a prefix (`:*`) when [`crate::search::Terms::prefix_last`].
+pub(crate) fn match_expression(terms: &crate::search::Terms) -> String {
+    let mut expression = String::new();
+    for (i, word) in terms.words().iter().enumerate() {
+        if i > 0 {
+            expression.push_str(" & ");
+        }
+        expression.push('\'');
+        expression.push_str(&word.replace('\\', "\\\\").replace('\'', "''"));
+        expression.push('\'');
+    }
+    if terms.prefix_last() {
+        expression.push_str(":*");
+    }
+    expression
+}
+
+/// Title order in the database's collation, case folded.
+pub(crate) const BY_NAME: &str = "lower(r.title), r.id";

@@ -48,3 +48,36 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool, StoreError> {
         .await
         .map_err(StoreError::Open)
 }
+
+/// Indexes release $1's search document $2 (see `search`).
+pub(crate) const INDEX_RELEASE: &str =
+    "INSERT INTO release_search (rowid, document) VALUES ($1, $2)";
+
+/// Releases whose document matches the FTS5 expression in `$n`. As an
+/// `IN` list the planner may drive the query from the index in listing
+/// order and stop at the page, or from the match set when it is small.
+pub(crate) fn text_match(n: usize) -> String {
+    format!("r.id IN (SELECT rowid FROM release_search WHERE release_search MATCH ${n})")
+}
+
+/// An FTS5 expression requiring every term: each a quoted string (so no
+/// word of the user's is an operator: `NEAR`, `AND`, `-`, `*`, `(`), the
+/// last one a prefix when [`crate::search::Terms::prefix_last`].
+pub(crate) fn match_expression(terms: &crate::search::Terms) -> String {
+    let mut expression = String::new();
+    for (i, word) in terms.words().iter().enumerate() {
+        if i > 0 {
+            expression.push(' ');
+        }
+        expression.push('"');
+        expression.push_str(&word.replace('"', "\"\""));
+        expression.push('"');
+    }
+    if terms.prefix_last() {
+        expression.push('*');
+    }
+    expression
+}
+
+/// Case-insensitive title order (ASCII folding only: SQLite's NOCASE).
+pub(crate) const BY_NAME: &str = "r.title COLLATE NOCASE, r.id";

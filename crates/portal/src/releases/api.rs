@@ -3,15 +3,17 @@
 //! cookie and carry the CSRF token in `X-CSRF-Token` (API tokens are a
 //! later feature).
 //!
-//! - `GET /api/v1/releases?q=&category=&page=`: approved releases, newest
-//!   first, 50 per page; `category` (slug or id) includes its
-//!   sub-categories; `q` is a case-insensitive title substring.
+//! - `GET /api/v1/releases?q=&category=&min_size=&max_size=&since=&status=&sort=&page=`:
+//!   approved releases (other statuses for staff), newest first unless
+//!   sorted otherwise, 50 per page; `q` searches titles, descriptions and
+//!   file names (parameters: `browse`).
 //! - `POST /api/v1/releases` (multipart, see `upload`): `201 {id,
 //!   info_hash, status}`.
 //! - `GET /api/v1/releases/{id}`, `GET /api/v1/releases/{id}/torrent`
 //!   (with the caller's passkey), `DELETE /api/v1/releases/{id}` (staff).
 //! - `POST /api/v1/releases/{id}/status` `{"status": ...}` (staff).
 
+use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::{CategoryTree, json_body};
 use super::upload::{read_form, require_multipart, store_release};
 use super::view::{
@@ -29,10 +31,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::{Router, routing::get, routing::post};
 use serde::{Deserialize, Serialize};
-use store::{ReleaseQuery, ReleaseStatus};
-
-/// Releases per page, in the API and on `/releases`.
-pub(crate) const PER_PAGE: u32 = 50;
+use store::ReleaseStatus;
 
 pub fn router(state: &PortalState) -> Router<PortalState> {
     Router::new()
@@ -47,52 +46,6 @@ pub fn router(state: &PortalState) -> Router<PortalState> {
         .route("/api/v1/releases/{id}/status", post(set_status))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ListQuery {
-    pub q: Option<String>,
-    pub category: Option<String>,
-    pub page: Option<u32>,
-}
-
-/// The listing's query: approved releases in `category`'s subtree whose
-/// title contains `q`, one page of them. An unknown category is a 422.
-pub(crate) fn listing<'a>(
-    tree: &CategoryTree,
-    query: &'a ListQuery,
-    categories: &'a mut Vec<i64>,
-) -> Result<ReleaseQuery<'a>, WebError> {
-    if let Some(key) = query.category.as_deref().filter(|c| !c.is_empty()) {
-        let category = tree.find(key).ok_or_else(|| {
-            WebError::refused(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_category",
-                Text::error_unknown_category,
-            )
-        })?;
-        *categories = tree.subtree(category.id);
-    }
-    let page = query.page.unwrap_or(1).max(1);
-    Ok(ReleaseQuery {
-        status: Some(ReleaseStatus::Approved),
-        categories,
-        title_contains: query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()),
-        limit: PER_PAGE,
-        offset: u64::from(page - 1) * u64::from(PER_PAGE),
-    })
-}
-
-pub(crate) fn query_params(
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<ListQuery, WebError> {
-    query.map(|Query(q)| q).map_err(|_| {
-        WebError::refused(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            Text::error_invalid,
-        )
-    })
-}
-
 #[derive(Debug, Serialize)]
 struct ListJson {
     page: u32,
@@ -103,12 +56,13 @@ struct ListJson {
 
 async fn list(
     State(state): State<PortalState>,
+    visitor: Visitor,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ListJson>, WebError> {
     let query = query_params(query)?;
     let tree = CategoryTree::load(&state).await?;
     let mut categories = Vec::new();
-    let listing = listing(&tree, &query, &mut categories)?;
+    let listing = listing(&tree, &query, visitor.user.as_ref(), &mut categories)?;
     let page = state.store.list_releases(&listing).await?;
     let releases = page
         .releases
@@ -116,7 +70,7 @@ async fn list(
         .map(|r| release_json(&state, &tree, r))
         .collect::<Result<_, _>>()?;
     Ok(Json(ListJson {
-        page: query.page.unwrap_or(1).max(1),
+        page: query.page(),
         per_page: PER_PAGE,
         total: page.total,
         releases,

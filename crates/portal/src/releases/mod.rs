@@ -11,6 +11,8 @@
 //!   approvals, status changes and deletions.
 //! - `categories`: the category tree, its JSON and its admin API.
 //! - `markdown`: descriptions rendered to sanitized HTML.
+//! - `browse`: the listing's parameters (search words, category, size,
+//!   date, status, order, page) shared by the list page and the API.
 //! - `pages`: `/releases`, `/releases/{id}`, `/upload`, `/moderation`,
 //!   comments; `api`: `/api/v1/releases...`.
 //!
@@ -19,6 +21,7 @@
 //! everyone else (not 403: its existence is not disclosed).
 
 mod api;
+mod browse;
 mod categories;
 mod listing;
 pub mod markdown;

@@ -1,9 +1,10 @@
-//! The release pages: `/releases` (browse by category, newest first),
+//! The release pages: `/releases` (browse and search, see `browse`),
 //! `/releases/{id}` (the release, its files, swarm, magnet, comments),
 //! `/releases/{id}/download`, `/upload`, `/moderation`, and the forms
 //! that comment, hide comments and change a release's status.
 
-use super::api::{ListQuery, PER_PAGE, change_status, listing, query_params, torrent_response};
+use super::api::{change_status, torrent_response};
+use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::CategoryTree;
 use super::upload::{MAX_TITLE_CHARS, read_form, require_multipart, store_release};
 use super::view::{
@@ -22,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use serde::Deserialize;
-use store::{ReleaseQuery, ReleaseStatus};
+use store::{ReleaseQuery, ReleaseSort, ReleaseStatus};
 
 pub fn router(state: &PortalState) -> Router<PortalState> {
     Router::new()
@@ -65,7 +66,13 @@ struct ListPage {
     heading: &'static str,
     rows: Vec<Row>,
     categories: Vec<CategoryOption>,
-    q: String,
+    /// The form's fields as given.
+    form: ListQuery,
+    /// `(value, label, selected)` of each order.
+    sorts: Vec<(&'static str, &'static str, bool)>,
+    /// Staff may list any status: `(value, label, selected)`.
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    total: u64,
     /// Query string for the previous and next pages, when they exist.
     prev: Option<String>,
     next: Option<String>,
@@ -131,17 +138,13 @@ fn category_options(
         .collect()
 }
 
-fn page_link(query: &ListQuery, page: u32) -> String {
-    let pairs = [
-        ("q", query.q.clone().unwrap_or_default()),
-        ("category", query.category.clone().unwrap_or_default()),
-        ("page", page.to_string()),
-    ];
-    let pairs: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-    format!(
-        "?{}",
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    )
+fn sort_text(t: &Text, sort: ReleaseSort) -> &'static str {
+    match sort {
+        ReleaseSort::Date => t.sort_date(),
+        ReleaseSort::Seeders => t.sort_seeders(),
+        ReleaseSort::Size => t.sort_size(),
+        ReleaseSort::Name => t.sort_name(),
+    }
 }
 
 async fn list(
@@ -152,18 +155,34 @@ async fn list(
     let query = query_params(query)?;
     let tree = CategoryTree::load(&state).await?;
     let mut categories = Vec::new();
-    let listing = listing(&tree, &query, &mut categories)?;
+    let user = visitor.user.as_ref();
+    let listing = listing(&tree, &query, user, &mut categories)?;
     let found = state.store.list_releases(&listing).await?;
-    let page_no = query.page.unwrap_or(1).max(1);
+    let page_no = query.page();
     let more = u64::from(page_no) * u64::from(PER_PAGE) < found.total;
+    let t = visitor.lang.text();
+    let statuses = if is_staff(user) {
+        ReleaseStatus::ALL
+            .into_iter()
+            .map(|s| (s.as_str(), status_text(&t, s), Some(s) == listing.status))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let html = render(&ListPage {
         page: visitor.page(),
-        heading: visitor.lang.text().releases_title(),
+        heading: t.releases_title(),
         rows: rows(&state, &visitor, &tree, &found)?,
         categories: category_options(&tree, &visitor, query.category.as_deref()),
-        q: query.q.clone().unwrap_or_default(),
-        prev: (page_no > 1).then(|| page_link(&query, page_no - 1)),
-        next: more.then(|| page_link(&query, page_no + 1)),
+        sorts: ReleaseSort::ALL
+            .into_iter()
+            .map(|s| (s.as_str(), sort_text(&t, s), s == listing.sort))
+            .collect(),
+        statuses,
+        total: found.total,
+        prev: (page_no > 1).then(|| query.link(page_no - 1)),
+        next: more.then(|| query.link(page_no + 1)),
+        form: query.clone(),
         moderation: false,
     });
     Ok(Html(html).into_response())
@@ -181,7 +200,7 @@ async fn moderation(
         .store
         .list_releases(&ReleaseQuery {
             status: Some(ReleaseStatus::Pending),
-            limit: 200,
+            per_page: 200,
             ..ReleaseQuery::default()
         })
         .await?;
@@ -190,7 +209,10 @@ async fn moderation(
         heading: visitor.lang.text().moderation_title(),
         rows: rows(&state, &visitor, &tree, &found)?,
         categories: Vec::new(),
-        q: String::new(),
+        form: ListQuery::default(),
+        sorts: Vec::new(),
+        statuses: Vec::new(),
+        total: found.total,
         prev: None,
         next: None,
         moderation: true,
