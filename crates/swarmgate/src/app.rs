@@ -116,7 +116,16 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         &config.portal.site_name,
         config.account_settings(),
         Arc::new(portal::clock::SystemWallClock),
-    );
+    )
+    .with_releases(config.portal.release_settings());
+    let local = config.portal.local_announce_urls();
+    if !local.is_empty() {
+        tracing::warn!(
+            urls = ?local,
+            "portal.announce_urls point at this machine: set the tracker's public URLs, \
+             or members' .torrent files will not reach it"
+        );
+    }
     servers.spawn(serve_http(
         portal_listener,
         portal::router(portal_state),
