@@ -12,12 +12,22 @@ need_packages=()
 command -v aria2c >/dev/null || need_packages+=(aria2)
 command -v transmission-cli >/dev/null || need_packages+=(transmission-cli)
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
+command -v node >/dev/null || need_packages+=(nodejs)
+command -v npm >/dev/null || need_packages+=(npm)
 if [ ${#need_packages[@]} -gt 0 ]; then
     echo "== installing ${need_packages[*]}"
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+# playwright-core for the portal's browser test, at the locked version;
+# it drives /usr/bin/chromium and must not download a browser of its own.
+browser_dir=crates/swarmgate/tests/browser
+if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
+    echo "== npm ci in $browser_dir"
+    (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
 echo "== cargo fmt --check"
