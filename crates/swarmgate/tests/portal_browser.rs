@@ -28,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::clients::{PYTHON, Peer, Server, clients_dir, require_clients};
+use support::clients::{Peer, Server, make_payload, require_clients};
 use support::{announce_query, http_get, peer};
 use tracker_proto::InfoHash;
 
@@ -119,28 +119,6 @@ fn add_moderator(data_dir: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn make_payload(dir: &Path, tracker: &str) -> Value {
-    let made = Command::new(PYTHON)
-        .arg(clients_dir().join("make_payload.py"))
-        .arg(dir)
-        .args([
-            "--size-mib",
-            "8",
-            "--name",
-            "payload.bin",
-            "--tracker",
-            tracker,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    serde_json::from_slice(&made.stdout).unwrap()
 }
 
 /// Runs the browser flow; returns its JSON report.
@@ -277,7 +255,7 @@ fn members_upload_approve_search_and_download_in_a_browser_then_clients_swap_the
     let portal = portal_addr(&server);
 
     let payload_dir = work.path().join("payload");
-    let payload = make_payload(&payload_dir, &announce_url);
+    let payload = make_payload(&payload_dir, 8, &announce_url);
     let info_hash = payload["info_hash"].as_str().unwrap().to_owned();
     let original = std::fs::read(payload["torrent"].as_str().unwrap()).unwrap();
     // Listed mode: nobody has approved the torrent, so the tracker refuses it.

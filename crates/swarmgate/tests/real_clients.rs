@@ -10,19 +10,15 @@
 
 mod support;
 
-use serde_json::Value;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 use support::bencode_scrape;
 const SEEDER_IP: &str = "127.0.0.2";
 const LEECHER_IP: &str = "127.0.0.3";
 
-use support::clients::{
-    Client, PYTHON, Peer, Protocol, Server, clients_dir, hex_decode, require_clients,
-};
+use support::clients::{Client, Peer, Protocol, Server, hex_decode, make_payload, require_clients};
 
 /// One transfer at a time: the machine has two cores, and parallel
 /// transfers would measure contention instead of the tracker.
@@ -42,25 +38,7 @@ fn transfer(server: &Server, seeder: Client, leecher: Client, protocol: Protocol
         Protocol::Http => format!("http://{}/announce", server.http),
         Protocol::Udp => format!("udp://{}/announce", server.udp),
     };
-    let made = Command::new(PYTHON)
-        .arg(clients_dir().join("make_payload.py"))
-        .arg(work.path())
-        .args([
-            "--size-mib",
-            "20",
-            "--name",
-            "payload.bin",
-            "--tracker",
-            &url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let payload: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let payload = make_payload(work.path(), 20, &url);
     let torrent = payload["torrent"].as_str().unwrap().to_owned();
     let info_hash: [u8; 20] = hex_decode(payload["info_hash"].as_str().unwrap())
         .unwrap()

@@ -9,12 +9,10 @@
 
 mod support;
 
-use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use support::bencode_scrape;
-use support::clients::{Client, PYTHON, Peer, Server, clients_dir, hex_decode, require_clients};
+use support::clients::{Client, Peer, Server, hex_decode, make_payload, require_clients};
 
 const SEEDER: &str = "127.0.0.2";
 const DENIED: &str = "127.0.0.3";
@@ -56,25 +54,7 @@ fn a_denied_client_is_refused_and_never_handed_out_while_others_download() {
     );
 
     let url = format!("http://{}/announce", server.http);
-    let made = Command::new(PYTHON)
-        .arg(clients_dir().join("make_payload.py"))
-        .arg(work.path())
-        .args([
-            "--size-mib",
-            "20",
-            "--name",
-            "payload.bin",
-            "--tracker",
-            &url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let payload: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let payload = make_payload(work.path(), 20, &url);
     let torrent = payload["torrent"].as_str().unwrap().to_owned();
     let info_hash: [u8; 20] = hex_decode(payload["info_hash"].as_str().unwrap())
         .unwrap()

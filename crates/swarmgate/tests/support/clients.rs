@@ -282,3 +282,28 @@ pub enum Protocol {
     Http,
     Udp,
 }
+
+/// Writes a random payload of `size_mib` MiB and its v1 torrent announcing
+/// to `tracker` into `dir` (libtorrent via `make_payload.py`); returns the
+/// script's JSON line: `torrent`, `payload`, `sha256`, `info_hash` (hex).
+pub fn make_payload(dir: &Path, size_mib: u32, tracker: &str) -> Value {
+    let made = Command::new(PYTHON)
+        .arg(clients_dir().join("make_payload.py"))
+        .arg(dir)
+        .args([
+            "--size-mib",
+            &size_mib.to_string(),
+            "--name",
+            "payload.bin",
+            "--tracker",
+            tracker,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    serde_json::from_slice(&made.stdout).unwrap()
+}
