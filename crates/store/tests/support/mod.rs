@@ -8,6 +8,8 @@
 //! each other's tables. A failing test leaves its schema behind for
 //! inspection; the throwaway cluster goes with it.
 
+pub mod helpers;
+
 use std::io::Write as _;
 use std::str::FromStr as _;
 use std::sync::Once;
@@ -110,6 +112,7 @@ impl TestDb {
         })
     }
 
+    #[allow(dead_code)] // not every test file needs it
     pub fn database(&self) -> &Database {
         &self.database
     }
