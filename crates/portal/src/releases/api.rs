@@ -15,7 +15,7 @@
 
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::{CategoryTree, json_body};
-use super::upload::{read_form, require_multipart, store_release};
+use super::upload;
 use super::view::{
     ReleaseJson, content_disposition, hashes, is_staff, magnet, parse_id, personal_torrent,
     release_json, torrent_file_name, visible_release,
@@ -84,16 +84,7 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
     let user = visitor.require_user()?;
-    require_multipart(&headers)?;
-    let multipart = multipart.map_err(|_| {
-        WebError::refused(
-            StatusCode::BAD_REQUEST,
-            "invalid_multipart",
-            Text::error_invalid_multipart,
-        )
-    })?;
-    let form = read_form(multipart, state.releases.max_torrent_bytes).await?;
-    let uploaded = store_release(&state, user, form).await?;
+    let uploaded = upload::receive(&state, user, &headers, multipart).await?;
     let hashes = uploaded.hashes;
     let body = serde_json::json!({
         "id": uploaded.id,

@@ -6,7 +6,7 @@
 use super::api::{change_status, torrent_response};
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::CategoryTree;
-use super::upload::{MAX_TITLE_CHARS, read_form, require_multipart, store_release};
+use super::upload::{self, MAX_TITLE_CHARS};
 use super::view::{
     category_name, counts, hashes, human_size, is_staff, magnet, parse_id, visible_release,
 };
@@ -443,15 +443,6 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
     let user = visitor.require_user()?;
-    require_multipart(&headers)?;
-    let multipart = multipart.map_err(|_| {
-        WebError::refused(
-            StatusCode::BAD_REQUEST,
-            "invalid_multipart",
-            Text::error_invalid_multipart,
-        )
-    })?;
-    let form = read_form(multipart, state.releases.max_torrent_bytes).await?;
-    let uploaded = store_release(&state, user, form).await?;
+    let uploaded = upload::receive(&state, user, &headers, multipart).await?;
     Ok(Redirect::to(&format!("/releases/{}", uploaded.id)).into_response())
 }

@@ -29,7 +29,7 @@ use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::Text;
 use axum::extract::Multipart;
-use axum::extract::multipart::MultipartError;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::http::{HeaderMap, StatusCode, header};
 use metainfo::{InfoHashes, Limits, Metainfo, MetainfoError};
 use store::{NewRelease, ReleaseFile, ReleaseStatus, StoreError, User};
@@ -342,6 +342,27 @@ pub(crate) async fn store_release(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The whole intake of an upload, shared by the form and the JSON API:
+/// a logged-in member, a multipart body, the fields read within limits,
+/// and the release stored (and listed on the tracker if approved).
+pub(crate) async fn receive(
+    state: &PortalState,
+    user: &User,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Uploaded, WebError> {
+    require_multipart(headers)?;
+    let multipart = multipart.map_err(|_| {
+        WebError::refused(
+            StatusCode::BAD_REQUEST,
+            "invalid_multipart",
+            Text::error_invalid_multipart,
+        )
+    })?;
+    let form = read_form(multipart, state.releases.max_torrent_bytes).await?;
+    store_release(state, user, form).await
 }
 
 #[cfg(test)]
