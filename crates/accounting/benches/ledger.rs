@@ -1,0 +1,93 @@
+//! The accounting work an announce adds in mode `private`: a passkey and a
+//! release lookup, then the ledger's record.
+
+use accounting::{
+    Counters, Ledger, LedgerConfig, Member, MemberId, Members, Passkey, Release, ReleaseId,
+    Releases, Report,
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use swarm::Secs;
+use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+
+const MEMBERS: u64 = 100_000;
+const RELEASES: u64 = 100_000;
+
+fn passkey(n: u64) -> Passkey {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes());
+    key[8..].copy_from_slice(&n.to_le_bytes());
+    Passkey(key)
+}
+
+fn hash(n: u64) -> InfoHash {
+    let mut h = [0u8; 20];
+    h[..8].copy_from_slice(&n.wrapping_mul(0xD6E8_FEB8_6659_FD93).to_le_bytes());
+    InfoHash(h)
+}
+
+fn bench(c: &mut Criterion) {
+    let members = Members::new();
+    members.replace_all((0..MEMBERS).map(|n| {
+        (
+            passkey(n),
+            Member {
+                id: MemberId(n as i64),
+                may_start_downloads: true,
+            },
+        )
+    }));
+    let releases = Releases::new();
+    releases.replace_all((0..RELEASES).map(|n| {
+        (
+            hash(n),
+            Release {
+                id: ReleaseId(n as i64),
+                freeleech: false,
+            },
+        )
+    }));
+    let ledger = Ledger::new(LedgerConfig::default());
+    let mut n = 0u64;
+    let mut now = 0u32;
+    c.bench_function("passkey lookup (100k members)", |b| {
+        b.iter(|| {
+            n = n.wrapping_add(7919) % MEMBERS;
+            black_box(members.get(&passkey(n)))
+        })
+    });
+    c.bench_function("release lookup (100k releases)", |b| {
+        b.iter(|| {
+            n = n.wrapping_add(7919) % RELEASES;
+            black_box(releases.get(&hash(n)))
+        })
+    });
+    c.bench_function("ledger record (~1M sessions)", |b| {
+        b.iter(|| {
+            n = n.wrapping_add(7919) % (MEMBERS * 10);
+            now = now.wrapping_add(1);
+            let report = Report {
+                member: Member {
+                    id: MemberId((n % MEMBERS) as i64),
+                    may_start_downloads: true,
+                },
+                release: Release {
+                    id: ReleaseId((n / 10) as i64),
+                    freeleech: false,
+                },
+                info_hash: hash(n / 10),
+                peer_id: PeerId([(n % 251) as u8; 20]),
+                event: AnnounceEvent::None,
+                counters: Counters {
+                    uploaded: u64::from(now) * 1000,
+                    downloaded: 0,
+                },
+                left: 0,
+            };
+            black_box(ledger.record(&report, Secs(now / 1000)))
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,271 @@
+//! Read-mostly maps the tracker consults on every announce: passkey ->
+//! member ([`Members`]) and info-hash -> release ([`Releases`]).
+//!
+//! Announces read them millions of times a second; the portal changes them
+//! a few times a minute (a passkey rotated, an account disabled, a release
+//! approved). So each is split into shards, and each shard is an immutable
+//! `HashMap` behind an `ArcSwap`: a read is an atomic load and a probe,
+//! with no lock and no write to a shared cache line; a change copies one
+//! shard (1/64 of the map) and swaps it in. A writer lock only orders
+//! writers. Changes are visible to the next announce.
+
+use arc_swap::ArcSwap;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::sync::{Arc, Mutex};
+
+const SHARDS: usize = 64;
+
+/// A sharded copy-on-write map.
+pub(crate) struct SnapshotMap<K, V> {
+    shards: Box<[ArcSwap<HashMap<K, V>>]>,
+    hasher: RandomState,
+    writer: Mutex<()>,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> SnapshotMap<K, V> {
+    pub(crate) fn new() -> Self {
+        Self {
+            shards: (0..SHARDS)
+                .map(|_| ArcSwap::from_pointee(HashMap::new()))
+                .collect(),
+            hasher: RandomState::new(),
+            writer: Mutex::new(()),
+        }
+    }
+
+    fn shard(&self, key: &K) -> usize {
+        // The low bits pick the shard; the map in it hashes again with its
+        // own keys, so shard and bucket are independent.
+        (self.hasher.hash_one(key) as usize) % SHARDS
+    }
+
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
+        self.shards[self.shard(key)].load().get(key).cloned()
+    }
+
+    /// Applies `change` to a copy of `key`'s shard and swaps it in.
+    fn update<R>(&self, key: &K, change: impl FnOnce(&mut HashMap<K, V>) -> R) -> R {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &self.shards[self.shard(key)];
+        let mut copy = HashMap::clone(&slot.load());
+        let result = change(&mut copy);
+        slot.store(Arc::new(copy));
+        result
+    }
+
+    pub(crate) fn insert(&self, key: K, value: V) -> Option<V> {
+        let k = key.clone();
+        self.update(&k, |map| map.insert(key, value))
+    }
+
+    pub(crate) fn remove(&self, key: &K) -> Option<V> {
+        self.update(key, |map| map.remove(key))
+    }
+
+    /// Makes `entries` the whole map, shard by shard.
+    pub(crate) fn replace_all(&self, entries: impl IntoIterator<Item = (K, V)>) {
+        let mut fresh: Vec<HashMap<K, V>> = (0..SHARDS).map(|_| HashMap::new()).collect();
+        for (key, value) in entries {
+            fresh[self.shard(&key)].insert(key, value);
+        }
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for (slot, map) in self.shards.iter().zip(fresh) {
+            slot.store(Arc::new(map));
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.load().len()).sum()
+    }
+}
+
+/// A member as the tracker knows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    /// False when the optional minimum-ratio rule stops this member from
+    /// starting new downloads (they may finish and seed what they have).
+    pub may_start_downloads: bool,
+}
+
+/// An account id in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub i64);
+
+/// A release id in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReleaseId(pub i64);
+
+/// A release as the tracker knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Release {
+    pub id: ReleaseId,
+    /// Downloads of a freeleech release do not count against ratios.
+    pub freeleech: bool,
+}
+
+/// Passkey -> member, for the members whose accounts may use the tracker
+/// (not disabled, not deleted). The portal updates it as it changes
+/// accounts, and a resynchronisation from the store replaces it whole.
+pub struct Members {
+    map: SnapshotMap<crate::Passkey, Member>,
+}
+
+/// Shows the size only: the keys are secrets.
+impl fmt::Debug for Members {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Members")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Members {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Members {
+    pub fn new() -> Self {
+        Self {
+            map: SnapshotMap::new(),
+        }
+    }
+
+    pub fn get(&self, passkey: &crate::Passkey) -> Option<Member> {
+        self.map.get(passkey)
+    }
+
+    /// Adds or replaces the member under `passkey`.
+    pub fn insert(&self, passkey: crate::Passkey, member: Member) {
+        self.map.insert(passkey, member);
+    }
+
+    /// Stops `passkey` from working (rotated away, account disabled or
+    /// deleted).
+    pub fn remove(&self, passkey: &crate::Passkey) -> Option<Member> {
+        self.map.remove(passkey)
+    }
+
+    /// Makes `members` the whole directory.
+    pub fn replace_all(&self, members: impl IntoIterator<Item = (crate::Passkey, Member)>) {
+        self.map.replace_all(members);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Info-hash -> release, for every hash a listed release is announced
+/// under (a hybrid release has two).
+pub struct Releases {
+    map: SnapshotMap<tracker_proto::InfoHash, Release>,
+}
+
+impl fmt::Debug for Releases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Releases")
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Releases {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Releases {
+    pub fn new() -> Self {
+        Self {
+            map: SnapshotMap::new(),
+        }
+    }
+
+    pub fn get(&self, info_hash: &tracker_proto::InfoHash) -> Option<Release> {
+        self.map.get(info_hash)
+    }
+
+    pub fn insert(&self, info_hash: tracker_proto::InfoHash, release: Release) {
+        self.map.insert(info_hash, release);
+    }
+
+    pub fn remove(&self, info_hash: &tracker_proto::InfoHash) -> Option<Release> {
+        self.map.remove(info_hash)
+    }
+
+    pub fn replace_all(
+        &self,
+        releases: impl IntoIterator<Item = (tracker_proto::InfoHash, Release)>,
+    ) {
+        self.map.replace_all(releases);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Passkey;
+
+    fn member(id: i64) -> Member {
+        Member {
+            id: MemberId(id),
+            may_start_downloads: true,
+        }
+    }
+
+    #[test]
+    fn members_are_found_by_passkey_until_removed_or_replaced() {
+        let members = Members::new();
+        let (a, b) = (Passkey([1; 16]), Passkey([2; 16]));
+        members.insert(a, member(1));
+        members.insert(b, member(2));
+        assert_eq!(members.get(&a), Some(member(1)));
+        assert_eq!(members.len(), 2);
+        assert_eq!(members.remove(&a), Some(member(1)));
+        assert_eq!(members.get(&a), None);
+        members.replace_all((0..1000).map(|n| {
+            let mut key = [0; 16];
+            key[..8].copy_from_slice(&(n as u64).to_le_bytes());
+            (Passkey(key), member(n))
+        }));
+        assert_eq!(members.len(), 1000);
+        assert_eq!(members.get(&b), None, "replaced whole");
+        let mut key = [0; 16];
+        key[..8].copy_from_slice(&7u64.to_le_bytes());
+        assert_eq!(members.get(&Passkey(key)), Some(member(7)));
+    }
+
+    #[test]
+    fn a_change_is_seen_by_the_next_read_on_another_thread() {
+        let members = Arc::new(Members::new());
+        let key = Passkey([9; 16]);
+        members.insert(key, member(9));
+        let reader = Arc::clone(&members);
+        std::thread::spawn(move || assert!(reader.get(&key).is_some()))
+            .join()
+            .unwrap();
+        members.remove(&key);
+        let reader = Arc::clone(&members);
+        std::thread::spawn(move || assert!(reader.get(&key).is_none()))
+            .join()
+            .unwrap();
+    }
+}

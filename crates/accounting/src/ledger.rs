@@ -1,0 +1,428 @@
+//! The ledger: live peer sessions per member and the credit not yet
+//! written to the store.
+//!
+//! # Sessions
+//!
+//! A session is one client's run on one torrent for one member, keyed by
+//! (member, info-hash, peer id): clients draw a new peer id when they
+//! start, and the member in the key means a peer id seen in someone else's
+//! swarm cannot touch this member's session. `stopped` closes a session;
+//! sessions not heard from within the peer lifetime are swept by
+//! [`Ledger::expire`], as the swarm sweeps its peers. What an announce
+//! credits is decided by [`crate::delta`].
+//!
+//! # Layout
+//!
+//! 64 shards behind their own mutexes, picked by member id, so that all of
+//! a member's state is in one shard: the live seeding/leeching counts the
+//! optional download limit checks on the hot path, and the member pages'
+//! lists, come from one lock without a scan. Announces by different members
+//! rarely contend. Each shard holds the sessions, each member's live counts
+//! per release, and the pending credit per (member, release), summed until
+//! [`Ledger::take_pending`] hands it to the store.
+//!
+//! Nothing here is ever written to disk but the pending credit (member id,
+//! release id, byte counts, a snatch flag); the peer id lives in memory
+//! only, like the swarm's addresses.
+
+use crate::delta::{self, Baseline, Counters};
+use crate::directory::{Member, MemberId, Release, ReleaseId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use swarm::Secs;
+use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+
+const SHARDS: usize = 64;
+
+/// The ledger's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerConfig {
+    /// Bytes per second above which a reported rise is clamped.
+    pub max_rate: u64,
+    /// At most this many releases leeching at once per member.
+    pub max_leeching: Option<u32>,
+    /// Site-wide freeleech at start ([`Ledger::set_site_freeleech`]).
+    pub site_freeleech: bool,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        Self {
+            max_rate: 1 << 30,
+            max_leeching: None,
+            site_freeleech: false,
+        }
+    }
+}
+
+/// One announce as the ledger needs it, after the tracker resolved the
+/// passkey and the info-hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Report {
+    pub member: Member,
+    pub release: Release,
+    pub info_hash: InfoHash,
+    pub peer_id: PeerId,
+    pub event: AnnounceEvent,
+    pub counters: Counters,
+    pub left: u64,
+}
+
+/// Why an announce that would start a new download is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The minimum-ratio rule: the member's ratio is below the minimum.
+    RatioTooLow,
+    /// The member is already leeching this many releases.
+    TooManyDownloads(u32),
+}
+
+impl Refusal {
+    /// The `failure reason` clients show.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::RatioTooLow => {
+                "your ratio is below the minimum to start new downloads; seed to raise it".into()
+            }
+            Refusal::TooManyDownloads(max) => {
+                format!("you are already downloading {max} releases, the most allowed at once")
+            }
+        }
+    }
+}
+
+/// Credit for one member and release, summed over announces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pending {
+    pub uploaded: u64,
+    pub downloaded: u64,
+    /// A `completed` announce with nothing left was seen.
+    pub snatched: bool,
+}
+
+impl Pending {
+    fn add(&mut self, other: Pending) {
+        self.uploaded = self.uploaded.saturating_add(other.uploaded);
+        self.downloaded = self.downloaded.saturating_add(other.downloaded);
+        self.snatched |= other.snatched;
+    }
+}
+
+/// One row of credit for the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub member: MemberId,
+    pub release: ReleaseId,
+    pub credit: Pending,
+}
+
+/// A member's live sessions on one release.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Live {
+    pub seeding: u32,
+    pub leeching: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct SessionKey {
+    member: MemberId,
+    info_hash: InfoHash,
+    peer_id: PeerId,
+}
+
+#[derive(Clone, Copy)]
+struct Session {
+    release: ReleaseId,
+    baseline: Baseline,
+    seeding: bool,
+}
+
+#[derive(Default)]
+struct MemberLive {
+    releases: HashMap<ReleaseId, Live>,
+    /// How many of `releases` have a leeching session.
+    leeching_releases: u32,
+}
+
+#[derive(Default)]
+struct Shard {
+    sessions: HashMap<SessionKey, Session>,
+    live: HashMap<MemberId, MemberLive>,
+    pending: HashMap<(MemberId, ReleaseId), Pending>,
+}
+
+impl Shard {
+    /// Counts a session of `member` on `release` in or out.
+    fn adjust(&mut self, member: MemberId, release: ReleaseId, seeding: bool, joined: bool) {
+        let live = self.live.entry(member).or_default();
+        let counts = live.releases.entry(release).or_default();
+        let was_leeching = counts.leeching > 0;
+        let slot = if seeding {
+            &mut counts.seeding
+        } else {
+            &mut counts.leeching
+        };
+        *slot = if joined {
+            slot.saturating_add(1)
+        } else {
+            slot.saturating_sub(1)
+        };
+        let is_leeching = counts.leeching > 0;
+        let empty = counts.seeding == 0 && counts.leeching == 0;
+        match (was_leeching, is_leeching) {
+            (false, true) => live.leeching_releases += 1,
+            (true, false) => live.leeching_releases -= 1,
+            _ => {}
+        }
+        if empty {
+            live.releases.remove(&release);
+            if live.releases.is_empty() {
+                self.live.remove(&member);
+            }
+        }
+    }
+
+    fn has_release(&self, member: MemberId, release: ReleaseId) -> bool {
+        self.live
+            .get(&member)
+            .is_some_and(|live| live.releases.contains_key(&release))
+    }
+
+    fn leeching_releases(&self, member: MemberId) -> u32 {
+        self.live
+            .get(&member)
+            .map_or(0, |live| live.leeching_releases)
+    }
+}
+
+/// Counters for monitoring.
+#[derive(Debug, Default)]
+pub struct LedgerStats {
+    /// Announces whose reported rise was clamped to the rate cap.
+    pub clamped: AtomicU64,
+    /// Announces refused by the ratio or download-limit rules.
+    pub refused: AtomicU64,
+}
+
+/// Live sessions and pending credit of every member.
+pub struct Ledger {
+    shards: Box<[Mutex<Shard>]>,
+    config: LedgerConfig,
+    site_freeleech: AtomicBool,
+    stats: LedgerStats,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    pub fn new(config: LedgerConfig) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            site_freeleech: AtomicBool::new(config.site_freeleech),
+            config,
+            stats: LedgerStats::default(),
+        }
+    }
+
+    fn shard(&self, member: MemberId) -> MutexGuard<'_, Shard> {
+        // Fibonacci hashing spreads consecutive ids over the shards.
+        let index = ((member.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        self.shards[index % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn stats(&self) -> &LedgerStats {
+        &self.stats
+    }
+
+    pub fn config(&self) -> LedgerConfig {
+        self.config
+    }
+
+    pub fn site_freeleech(&self) -> bool {
+        self.site_freeleech.load(Ordering::Relaxed)
+    }
+
+    /// Turns site-wide freeleech on or off from the next announce on.
+    pub fn set_site_freeleech(&self, on: bool) {
+        self.site_freeleech.store(on, Ordering::Relaxed);
+    }
+
+    /// Records an announce: opens, updates or closes its session and adds
+    /// its credit to the pending sums. An announce that would start a new
+    /// download (no session of the member on the release yet, something
+    /// left) is checked against the rules first and, if refused, changes
+    /// nothing.
+    pub fn record(&self, report: &Report, now: Secs) -> Result<(), Refusal> {
+        let member = report.member.id;
+        let release = report.release.id;
+        let key = SessionKey {
+            member,
+            info_hash: report.info_hash,
+            peer_id: report.peer_id,
+        };
+        let seeding = report.left == 0;
+        let mut shard = self.shard(member);
+        let mut credit = Pending::default();
+        match shard.sessions.get(&key).copied() {
+            Some(session) => {
+                let (c, baseline) =
+                    delta::credit(session.baseline, report.counters, now, self.config.max_rate);
+                if c.clamped {
+                    self.stats.clamped.fetch_add(1, Ordering::Relaxed);
+                }
+                credit.uploaded = c.uploaded;
+                credit.downloaded = c.downloaded;
+                if report.event == AnnounceEvent::Stopped {
+                    shard.sessions.remove(&key);
+                    shard.adjust(member, session.release, session.seeding, false);
+                } else {
+                    shard.sessions.insert(
+                        key,
+                        Session {
+                            release: session.release,
+                            baseline,
+                            seeding,
+                        },
+                    );
+                    if session.seeding != seeding {
+                        shard.adjust(member, session.release, session.seeding, false);
+                        shard.adjust(member, session.release, seeding, true);
+                    }
+                }
+            }
+            None if report.event == AnnounceEvent::Stopped => {}
+            None => {
+                if !seeding && !shard.has_release(member, release) {
+                    let refusal = if !report.member.may_start_downloads {
+                        Some(Refusal::RatioTooLow)
+                    } else {
+                        self.config
+                            .max_leeching
+                            .filter(|&max| shard.leeching_releases(member) >= max)
+                            .map(Refusal::TooManyDownloads)
+                    };
+                    if let Some(refusal) = refusal {
+                        self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                        return Err(refusal);
+                    }
+                }
+                let session = Session {
+                    release,
+                    baseline: Baseline::first(report.counters, now),
+                    seeding,
+                };
+                shard.sessions.insert(key, session);
+                shard.adjust(member, release, seeding, true);
+            }
+        }
+        if report.release.freeleech || self.site_freeleech() {
+            credit.downloaded = 0;
+        }
+        credit.snatched = report.event == AnnounceEvent::Completed && seeding;
+        if credit != Pending::default() {
+            shard
+                .pending
+                .entry((member, release))
+                .or_default()
+                .add(credit);
+        }
+        Ok(())
+    }
+
+    /// Closes sessions not heard from since `cutoff` (a client that
+    /// vanished without `stopped`). Returns how many were closed.
+    pub fn expire(&self, cutoff: Secs) -> usize {
+        let mut removed = 0;
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let stale: Vec<(SessionKey, Session)> = shard
+                .sessions
+                .iter()
+                .filter(|(_, s)| s.baseline.at < cutoff)
+                .map(|(k, s)| (*k, *s))
+                .collect();
+            for (key, session) in stale {
+                shard.sessions.remove(&key);
+                shard.adjust(key.member, session.release, session.seeding, false);
+                removed += 1;
+            }
+            if shard.sessions.capacity() > 64
+                && shard.sessions.len() < shard.sessions.capacity() / 4
+            {
+                shard.sessions.shrink_to_fit();
+            }
+        }
+        removed
+    }
+
+    /// Takes every pending credit, leaving none. Hand back with
+    /// [`Ledger::restore`] what could not be written.
+    pub fn take_pending(&self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let pending =
+                std::mem::take(&mut shard.lock().unwrap_or_else(|e| e.into_inner()).pending);
+            out.extend(
+                pending
+                    .into_iter()
+                    .map(|((member, release), credit)| Entry {
+                        member,
+                        release,
+                        credit,
+                    }),
+            );
+        }
+        out
+    }
+
+    /// Puts back credit that could not be written, added to whatever
+    /// accrued meanwhile, so that nothing is lost or counted twice.
+    pub fn restore(&self, entries: impl IntoIterator<Item = Entry>) {
+        for entry in entries {
+            self.shard(entry.member)
+                .pending
+                .entry((entry.member, entry.release))
+                .or_default()
+                .add(entry.credit);
+        }
+    }
+
+    /// How many (member, release) credits wait for the next flush.
+    pub fn backlog(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).pending.len())
+            .sum()
+    }
+
+    /// How many sessions are open.
+    pub fn sessions(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).sessions.len())
+            .sum()
+    }
+
+    /// The releases `member` is seeding or leeching right now, sorted by id.
+    pub fn activity(&self, member: MemberId) -> Vec<(ReleaseId, Live)> {
+        let shard = self.shard(member);
+        let mut out: Vec<(ReleaseId, Live)> = shard
+            .live
+            .get(&member)
+            .map(|live| live.releases.iter().map(|(r, l)| (*r, *l)).collect())
+            .unwrap_or_default();
+        out.sort_by_key(|(release, _)| *release);
+        out
+    }
+}

@@ -1,0 +1,175 @@
+//! Passkeys as the tracker reads them from announce URLs.
+//!
+//! A passkey is 16 random bytes written as 32 hexadecimal characters. The
+//! portal stores it lowercase; clients echo whatever the .torrent said, and
+//! a few upper-case URLs, so either case is accepted here.
+
+use std::fmt;
+
+/// A member's passkey: a secret, so its `Debug` shows nothing of it
+/// (DESIGN.md, privacy invariant 3).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Passkey(pub [u8; 16]);
+
+impl fmt::Debug for Passkey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Passkey(..)")
+    }
+}
+
+impl Passkey {
+    /// Exactly 32 hexadecimal characters of either case; anything else
+    /// (another length, a sign, a non-hex byte, percent-encoding) is not a
+    /// passkey.
+    pub fn parse(text: &[u8]) -> Option<Passkey> {
+        if text.len() != 32 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
+        }
+        Some(Passkey(bytes))
+    }
+
+    /// The lowercase hex form the portal stores and writes into .torrent
+    /// files.
+    pub fn to_hex(&self) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(32);
+        for byte in self.0 {
+            out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+        }
+        out
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// What an announce URL says about its passkey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasskeyInUrl {
+    /// No passkey anywhere.
+    Missing,
+    /// Something in the passkey's place that is not one (wrong length,
+    /// non-hex, `..`, an extra segment).
+    Malformed,
+    Found(Passkey),
+}
+
+/// Reads the passkey from a UDP tracker's BEP 41 URL data (the announce
+/// URL's path and query, e.g. `/announce/<passkey>`): either the segment
+/// after `/announce/`, or a `pk=<passkey>` query parameter for clients
+/// that mangle paths. A path of exactly `/announce` or an empty one has
+/// none; any other path is malformed rather than guessed at, so
+/// `/announce/../x`, `/announce/<passkey>/more` and percent-encoded
+/// passkeys are refused.
+pub fn passkey_in_url(url_data: &[u8]) -> PasskeyInUrl {
+    let (path, query) = match url_data.iter().position(|&b| b == b'?') {
+        Some(at) => (&url_data[..at], &url_data[at + 1..]),
+        None => (url_data, &[][..]),
+    };
+    let from_query = query
+        .split(|&b| b == b'&')
+        .filter_map(|pair| pair.strip_prefix(b"pk="))
+        .next_back();
+    let from_path = match path {
+        b"" | b"/" | b"/announce" | b"/announce/" => None,
+        _ => match path.strip_prefix(b"/announce/") {
+            Some(segment) => Some(segment),
+            None => return PasskeyInUrl::Malformed,
+        },
+    };
+    match from_path.or(from_query) {
+        None => PasskeyInUrl::Missing,
+        Some(text) => Passkey::parse(text).map_or(PasskeyInUrl::Malformed, PasskeyInUrl::Found),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_passkey_is_32_hex_characters_of_either_case() {
+        let key = Passkey::parse(KEY.as_bytes()).unwrap();
+        assert_eq!(key.to_hex(), KEY);
+        let upper = Passkey::parse(KEY.to_uppercase().as_bytes()).unwrap();
+        assert_eq!(upper, key);
+        for bad in [
+            "",
+            "0123",
+            &"a".repeat(31),
+            &"a".repeat(33),
+            &"g".repeat(32),
+        ] {
+            assert_eq!(Passkey::parse(bad.as_bytes()), None, "{bad:?}");
+        }
+        assert_eq!(Passkey::parse("é".repeat(16).as_bytes()), None);
+        assert_eq!(Passkey::parse(b"+123456789abcdef0123456789abcdef"), None);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let key = Passkey::parse(KEY.as_bytes()).unwrap();
+        assert_eq!(format!("{key:?}"), "Passkey(..)");
+    }
+
+    #[test]
+    fn url_data_carries_the_passkey_in_the_path_or_the_query() {
+        let key = Passkey::parse(KEY.as_bytes()).unwrap();
+        let found = PasskeyInUrl::Found(key);
+        assert_eq!(passkey_in_url(format!("/announce/{KEY}").as_bytes()), found);
+        assert_eq!(
+            passkey_in_url(format!("/announce?pk={KEY}").as_bytes()),
+            found
+        );
+        assert_eq!(
+            passkey_in_url(format!("/announce?a=b&pk={KEY}").as_bytes()),
+            found
+        );
+        assert_eq!(
+            passkey_in_url(format!("/announce/{KEY}?x=1").as_bytes()),
+            found
+        );
+        for none in ["", "/", "/announce", "/announce/", "/announce?x=1"] {
+            assert_eq!(
+                passkey_in_url(none.as_bytes()),
+                PasskeyInUrl::Missing,
+                "{none}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_in_the_passkey_place_is_malformed() {
+        for bad in [
+            "/announce/../",
+            "/announce/..",
+            "/announce/abc",
+            &format!("/announce/{KEY}/more"),
+            &format!("/announce/../{KEY}"),
+            &format!("/x/{KEY}"),
+            &format!("/{KEY}"),
+            "/announce/%30123456789abcdef0123456789abcdef",
+            "/announce?pk=zz",
+            "/scrape",
+        ] {
+            assert_eq!(
+                passkey_in_url(bad.as_bytes()),
+                PasskeyInUrl::Malformed,
+                "{bad}"
+            );
+        }
+    }
+}

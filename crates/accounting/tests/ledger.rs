@@ -1,0 +1,396 @@
+//! The ledger's contract: sessions, credit, snatches, freeleech, rules.
+
+use accounting::{
+    Counters, Entry, Ledger, LedgerConfig, Live, Member, MemberId, Pending, Refusal, Release,
+    ReleaseId, Report,
+};
+use proptest::prelude::*;
+use swarm::Secs;
+use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+
+const MIB: u64 = 1 << 20;
+
+fn member(id: i64) -> Member {
+    Member {
+        id: MemberId(id),
+        may_start_downloads: true,
+    }
+}
+
+fn release(id: i64) -> Release {
+    Release {
+        id: ReleaseId(id),
+        freeleech: false,
+    }
+}
+
+fn report(m: i64, r: i64, peer: u8, event: AnnounceEvent, up: u64, down: u64, left: u64) -> Report {
+    Report {
+        member: member(m),
+        release: release(r),
+        info_hash: InfoHash([r as u8; 20]),
+        peer_id: PeerId([peer; 20]),
+        event,
+        counters: Counters {
+            uploaded: up,
+            downloaded: down,
+        },
+        left,
+    }
+}
+
+fn totals(entries: &[Entry]) -> Vec<(i64, i64, Pending)> {
+    let mut out: Vec<_> = entries
+        .iter()
+        .map(|e| (e.member.0, e.release.0, e.credit))
+        .collect();
+    out.sort_by_key(|(m, r, _)| (*m, *r));
+    out
+}
+
+use AnnounceEvent::{Completed, None as Regular, Started, Stopped};
+
+#[test]
+fn a_download_is_credited_from_started_to_stopped() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 100 * MIB), Secs(0))
+        .unwrap();
+    ledger
+        .record(
+            &report(1, 10, 1, Regular, 5 * MIB, 40 * MIB, 60 * MIB),
+            Secs(60),
+        )
+        .unwrap();
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![(
+            ReleaseId(10),
+            Live {
+                seeding: 0,
+                leeching: 1
+            }
+        )]
+    );
+    ledger
+        .record(
+            &report(1, 10, 1, Completed, 7 * MIB, 100 * MIB, 0),
+            Secs(120),
+        )
+        .unwrap();
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![(
+            ReleaseId(10),
+            Live {
+                seeding: 1,
+                leeching: 0
+            }
+        )]
+    );
+    ledger
+        .record(&report(1, 10, 1, Stopped, 9 * MIB, 100 * MIB, 0), Secs(180))
+        .unwrap();
+    assert!(ledger.activity(MemberId(1)).is_empty());
+    assert_eq!(ledger.sessions(), 0);
+    assert_eq!(
+        totals(&ledger.take_pending()),
+        vec![(
+            1,
+            10,
+            Pending {
+                uploaded: 9 * MIB,
+                downloaded: 100 * MIB,
+                snatched: true
+            }
+        )]
+    );
+    assert!(ledger.take_pending().is_empty(), "taken once");
+}
+
+#[test]
+fn a_first_sight_without_started_credits_nothing() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    // A tracker restart: the client's counters already include bytes
+    // credited before it.
+    ledger
+        .record(&report(1, 10, 1, Regular, 50 * MIB, 50 * MIB, 0), Secs(0))
+        .unwrap();
+    assert!(ledger.take_pending().is_empty());
+    ledger
+        .record(&report(1, 10, 1, Regular, 60 * MIB, 50 * MIB, 0), Secs(30))
+        .unwrap();
+    assert_eq!(ledger.take_pending()[0].credit.uploaded, 10 * MIB);
+}
+
+#[test]
+fn stopped_then_started_opens_a_fresh_session_whose_counters_restart_at_zero() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Stopped, 30 * MIB, 0, 0), Secs(30))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(40))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Regular, 20 * MIB, 0, 0), Secs(70))
+        .unwrap();
+    assert_eq!(ledger.take_pending()[0].credit.uploaded, 50 * MIB);
+}
+
+#[test]
+fn sessions_of_one_member_are_counted_per_peer_and_per_release() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 2, Started, 0, 0, 5), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 11, 1, Started, 0, 0, 5), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(2, 10, 1, Started, 0, 0, 5), Secs(0))
+        .unwrap();
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![
+            (
+                ReleaseId(10),
+                Live {
+                    seeding: 1,
+                    leeching: 1
+                }
+            ),
+            (
+                ReleaseId(11),
+                Live {
+                    seeding: 0,
+                    leeching: 1
+                }
+            ),
+        ]
+    );
+    ledger
+        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 2, Regular, 2 * MIB, 0, 5), Secs(10))
+        .unwrap();
+    ledger
+        .record(&report(2, 10, 1, Regular, 4 * MIB, 0, 5), Secs(10))
+        .unwrap();
+    let t = totals(&ledger.take_pending());
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].0, t[0].1, t[0].2.uploaded), (1, 10, 3 * MIB));
+    assert_eq!((t[1].0, t[1].1, t[1].2.uploaded), (2, 10, 4 * MIB));
+}
+
+#[test]
+fn freeleech_releases_and_the_site_switch_do_not_count_downloads() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    let mut free = report(1, 10, 1, Started, 0, 0, 10);
+    free.release.freeleech = true;
+    ledger.record(&free, Secs(0)).unwrap();
+    free.event = Regular;
+    free.counters = Counters {
+        uploaded: MIB,
+        downloaded: 8 * MIB,
+    };
+    ledger.record(&free, Secs(10)).unwrap();
+    let t = totals(&ledger.take_pending());
+    assert_eq!((t[0].2.uploaded, t[0].2.downloaded), (MIB, 0));
+
+    ledger.set_site_freeleech(true);
+    ledger
+        .record(&report(2, 11, 1, Started, 0, 0, 10), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(2, 11, 1, Regular, 0, MIB, 10), Secs(10))
+        .unwrap();
+    assert!(ledger.take_pending().is_empty());
+}
+
+#[test]
+fn absurd_counters_are_clamped_and_counted() {
+    let ledger = Ledger::new(LedgerConfig {
+        max_rate: MIB,
+        ..LedgerConfig::default()
+    });
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0), Secs(10))
+        .unwrap();
+    let t = totals(&ledger.take_pending());
+    assert_eq!((t[0].2.uploaded, t[0].2.downloaded), (10 * MIB, 10 * MIB));
+    assert_eq!(
+        ledger
+            .stats()
+            .clamped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    // Further announces at u64::MAX add nothing.
+    ledger
+        .record(&report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0), Secs(20))
+        .unwrap();
+    assert!(ledger.take_pending().is_empty());
+}
+
+#[test]
+fn the_ratio_rule_refuses_new_downloads_only() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    let mut low = report(1, 10, 1, Started, 0, 0, 10);
+    low.member.may_start_downloads = false;
+    assert_eq!(ledger.record(&low, Secs(0)), Err(Refusal::RatioTooLow));
+    assert_eq!(ledger.sessions(), 0, "a refusal changes nothing");
+    // Seeding is always allowed, and so is another client on a release
+    // already being downloaded.
+    let mut seed = low;
+    seed.left = 0;
+    seed.release = release(11);
+    seed.info_hash = InfoHash([11; 20]);
+    ledger.record(&seed, Secs(0)).unwrap();
+    let mut ok = report(1, 12, 1, Started, 0, 0, 10);
+    ledger.record(&ok, Secs(0)).unwrap();
+    ok.peer_id = PeerId([2; 20]);
+    ok.member.may_start_downloads = false;
+    ledger.record(&ok, Secs(1)).unwrap();
+}
+
+#[test]
+fn the_download_limit_counts_releases_not_clients() {
+    let ledger = Ledger::new(LedgerConfig {
+        max_leeching: Some(2),
+        ..LedgerConfig::default()
+    });
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 10), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 2, Started, 0, 0, 10), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 11, 1, Started, 0, 0, 10), Secs(0))
+        .unwrap();
+    assert_eq!(
+        ledger.record(&report(1, 12, 1, Started, 0, 0, 10), Secs(0)),
+        Err(Refusal::TooManyDownloads(2))
+    );
+    assert!(Refusal::TooManyDownloads(2).message().contains('2'));
+    ledger
+        .record(&report(2, 12, 1, Started, 0, 0, 10), Secs(0))
+        .unwrap();
+    // Finishing one frees a slot.
+    ledger
+        .record(&report(1, 11, 1, Completed, 0, 10, 0), Secs(5))
+        .unwrap();
+    ledger
+        .record(&report(1, 12, 1, Started, 0, 0, 10), Secs(6))
+        .unwrap();
+}
+
+#[test]
+fn expiry_closes_silent_sessions_and_their_live_counts() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 11, 1, Started, 0, 0, 0), Secs(100))
+        .unwrap();
+    assert_eq!(ledger.expire(Secs(50)), 1);
+    assert_eq!(ledger.sessions(), 1);
+    assert_eq!(ledger.activity(MemberId(1)).len(), 1);
+}
+
+#[test]
+fn restored_credit_adds_to_what_accrued_meanwhile() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    ledger
+        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10))
+        .unwrap();
+    let failed = ledger.take_pending();
+    ledger
+        .record(&report(1, 10, 1, Regular, 3 * MIB, 0, 0), Secs(20))
+        .unwrap();
+    ledger.restore(failed);
+    assert_eq!(ledger.backlog(), 1);
+    assert_eq!(ledger.take_pending()[0].credit.uploaded, 3 * MIB);
+}
+
+#[derive(Clone, Debug)]
+struct Step {
+    peer: u8,
+    event: AnnounceEvent,
+    /// How far the client's true counters rose before this announce.
+    rise: u64,
+    /// Whether the client restarted (stopped + new counters) first.
+    restart: bool,
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    let event = prop_oneof![Just(Regular), Just(Started), Just(Completed), Just(Stopped)];
+    prop::collection::vec(
+        (0u8..3, event, 0u64..100 * MIB, any::<bool>()).prop_map(|(peer, event, rise, restart)| {
+            Step {
+                peer,
+                event,
+                rise,
+                restart,
+            }
+        }),
+        1..60,
+    )
+}
+
+proptest! {
+    /// Several clients of one member, each restarting its counters at
+    /// will (with or without telling the tracker), any events: the credit
+    /// never exceeds the bytes the clients really moved, and a session
+    /// that reports in order from `started` is credited in full.
+    #[test]
+    fn credit_never_exceeds_the_truth(steps in steps(), deliver in prop::collection::vec(any::<bool>(), 60)) {
+        let ledger = Ledger::new(LedgerConfig::default());
+        let mut counters = [0u64; 3];
+        let mut truth = 0u64;
+        for (i, step) in steps.iter().enumerate() {
+            let p = usize::from(step.peer);
+            if step.restart {
+                counters[p] = 0;
+            }
+            counters[p] += step.rise;
+            truth += step.rise;
+            // Some announces are lost in transit.
+            if !deliver[i % deliver.len()] {
+                continue;
+            }
+            let r = report(1, 10, step.peer, step.event, counters[p], 0, 0);
+            ledger.record(&r, Secs(10 * (i as u32 + 1))).unwrap();
+        }
+        let credited: u64 = ledger.take_pending().iter().map(|e| e.credit.uploaded).sum();
+        prop_assert!(credited <= truth, "credited {credited} > truth {truth}");
+    }
+
+    #[test]
+    fn an_in_order_session_from_started_is_credited_in_full(rises in prop::collection::vec(0u64..100 * MIB, 1..30)) {
+        let ledger = Ledger::new(LedgerConfig::default());
+        ledger.record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+        let mut up = 0;
+        for (i, rise) in rises.iter().enumerate() {
+            up += rise;
+            ledger.record(&report(1, 10, 1, Regular, up, 0, 0), Secs(10 * (i as u32 + 1))).unwrap();
+        }
+        let credited: u64 = ledger.take_pending().iter().map(|e| e.credit.uploaded).sum();
+        prop_assert_eq!(credited, up);
+    }
+}
