@@ -233,8 +233,12 @@ macro_rules! on_backend {
     };
 }
 
+mod accounting;
 mod accounts;
 mod catalog;
+pub use accounting::{
+    ListedRelease, ReleaseTransfer, TrackerMember, TransferCredit, TransferTotals,
+};
 pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
     UsernameError,

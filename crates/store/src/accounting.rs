@@ -1,0 +1,349 @@
+//! Transfer accounting for private tracking: what the tracker credited
+//! each member per release, their snatches, the per-member sums, and what
+//! the tracker loads at start (members by passkey, listed releases).
+//!
+//! Credit arrives in batches ([`Store::add_transfers`]): one transaction
+//! of multi-row upserts, so a batch is in the database entirely or not at
+//! all, and a failed batch can be retried whole without counting twice.
+//! Sums saturate at `i64::MAX` instead of overflowing, and rows for an
+//! account or release deleted since the credit was earned are dropped
+//! (the member's sums still count bytes on a deleted release).
+
+use crate::catalog::corrupt;
+use crate::{Pool, Store, StoreError};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use tracker_proto::InfoHash;
+
+/// Rows per statement: 5 parameters each, far below both backends' limits.
+const ROWS: usize = 500;
+
+/// Credit for one member and release since the last batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferCredit {
+    pub user_id: i64,
+    pub release_id: i64,
+    pub uploaded: u64,
+    pub downloaded: u64,
+    /// The member completed the release in this batch's interval.
+    pub snatched: bool,
+}
+
+/// A member's transfer sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransferTotals {
+    pub uploaded: u64,
+    pub downloaded: u64,
+    /// Releases completed.
+    pub snatched: u64,
+}
+
+impl TransferTotals {
+    /// Uploaded over downloaded; `None` before anything was downloaded
+    /// (shown as "∞" or "—").
+    pub fn ratio(&self) -> Option<f64> {
+        (self.downloaded > 0).then(|| self.uploaded as f64 / self.downloaded as f64)
+    }
+}
+
+/// A member's transfer on one release, with the release's title (`None`
+/// for a release that is no longer listed publicly is not filtered here:
+/// callers show what the member may see).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseTransfer {
+    pub release_id: i64,
+    pub title: String,
+    pub uploaded: u64,
+    pub downloaded: u64,
+    pub snatched_at: Option<i64>,
+}
+
+/// A member the tracker serves: an account that is not disabled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackerMember {
+    pub user_id: i64,
+    /// 32 lowercase hex characters.
+    pub passkey: String,
+    pub totals: TransferTotals,
+}
+
+/// An approved release as the tracker lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedRelease {
+    pub id: i64,
+    /// Its v1 hash and/or its v2 hash truncated to 20 bytes.
+    pub hashes: Vec<InfoHash>,
+    pub freeleech: bool,
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn as_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// `column = column + excluded.column`, saturating at `i64::MAX`.
+fn saturating_add(table: &str, column: &str) -> String {
+    format!(
+        "{column} = CASE WHEN {table}.{column} > 9223372036854775807 - excluded.{column} \
+         THEN 9223372036854775807 ELSE {table}.{column} + excluded.{column} END"
+    )
+}
+
+/// `WITH v (names) AS (VALUES (CAST($1 AS BIGINT), ...), ...)`: every
+/// parameter cast, since PostgreSQL would read an untyped VALUES column
+/// as text.
+fn values(names: &[&str], rows: usize) -> String {
+    let mut sql = format!("WITH v ({}) AS (VALUES ", names.join(", "));
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..names.len() {
+            let n = row * names.len() + column + 1;
+            let _ = write!(
+                sql,
+                "{}CAST(${n} AS BIGINT)",
+                if column == 0 { "" } else { ", " }
+            );
+        }
+        sql.push(')');
+    }
+    sql.push_str(") ");
+    sql
+}
+
+fn upsert_transfers(rows: usize) -> String {
+    let mut sql = values(
+        &[
+            "user_id",
+            "release_id",
+            "uploaded",
+            "downloaded",
+            "snatched_at",
+        ],
+        rows,
+    );
+    let _ = write!(
+        sql,
+        "INSERT INTO transfers (user_id, release_id, uploaded, downloaded, snatched_at) \
+         SELECT v.user_id, v.release_id, v.uploaded, v.downloaded, v.snatched_at FROM v \
+         WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id) \
+         AND EXISTS (SELECT 1 FROM releases r WHERE r.id = v.release_id) \
+         ON CONFLICT (user_id, release_id) DO UPDATE SET {}, {}, \
+         snatched_at = COALESCE(transfers.snatched_at, excluded.snatched_at)",
+        saturating_add("transfers", "uploaded"),
+        saturating_add("transfers", "downloaded"),
+    );
+    sql
+}
+
+fn upsert_totals(rows: usize) -> String {
+    let mut sql = values(&["user_id", "uploaded", "downloaded"], rows);
+    let _ = write!(
+        sql,
+        "INSERT INTO transfer_totals (user_id, uploaded, downloaded) \
+         SELECT v.user_id, v.uploaded, v.downloaded FROM v \
+         WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id) \
+         ON CONFLICT (user_id) DO UPDATE SET {}, {}",
+        saturating_add("transfer_totals", "uploaded"),
+        saturating_add("transfer_totals", "downloaded"),
+    );
+    sql
+}
+
+const TRACKER_MEMBERS: &str = "SELECT u.id, u.passkey, COALESCE(t.uploaded, 0), COALESCE(t.downloaded, 0) \
+     FROM users u LEFT JOIN transfer_totals t ON t.user_id = u.id \
+     WHERE u.disabled = FALSE";
+
+const LISTED_RELEASES: &str =
+    "SELECT id, info_hash_v1, info_hash_v2, freeleech FROM releases WHERE status = 'approved'";
+
+const TOTALS: &str = "SELECT COALESCE((SELECT uploaded FROM transfer_totals WHERE user_id = $1), 0), \
+     COALESCE((SELECT downloaded FROM transfer_totals WHERE user_id = $1), 0), \
+     (SELECT COUNT(*) FROM transfers WHERE user_id = $1 AND snatched_at IS NOT NULL)";
+
+const MEMBER_TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at \
+     FROM transfers t JOIN releases r ON r.id = t.release_id \
+     WHERE t.user_id = $1 ORDER BY t.release_id DESC LIMIT $2";
+
+const SET_FREELEECH: &str = "UPDATE releases SET freeleech = $2 WHERE id = $1";
+
+impl Store {
+    /// Adds a batch of credit in one transaction: per (member, release)
+    /// rows and the members' sums. `now` (Unix seconds) stamps new
+    /// snatches; a release snatched before keeps its first time.
+    pub async fn add_transfers(
+        &self,
+        credits: &[TransferCredit],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if credits.is_empty() {
+            return Ok(());
+        }
+        let mut per_member: HashMap<i64, (u64, u64)> = HashMap::new();
+        for c in credits {
+            let sums = per_member.entry(c.user_id).or_default();
+            sums.0 = sums.0.saturating_add(c.uploaded);
+            sums.1 = sums.1.saturating_add(c.downloaded);
+        }
+        let mut sums: Vec<(i64, (u64, u64))> = per_member.into_iter().collect();
+        // One lock order for concurrent writers (several nodes).
+        sums.sort_unstable_by_key(|(id, _)| *id);
+        on_backend!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for chunk in credits.chunks(ROWS) {
+                let text = upsert_transfers(chunk.len());
+                let mut query = sqlx::query(&text);
+                for c in chunk {
+                    query = query
+                        .bind(c.user_id)
+                        .bind(c.release_id)
+                        .bind(as_i64(c.uploaded))
+                        .bind(as_i64(c.downloaded))
+                        .bind(c.snatched.then_some(now));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            for chunk in sums.chunks(ROWS) {
+                let text = upsert_totals(chunk.len());
+                let mut query = sqlx::query(&text);
+                for (user_id, (uploaded, downloaded)) in chunk {
+                    query = query
+                        .bind(*user_id)
+                        .bind(as_i64(*uploaded))
+                        .bind(as_i64(*downloaded));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A member's sums and snatch count (zeros for a member who never
+    /// transferred anything).
+    pub async fn transfer_totals(&self, user_id: i64) -> Result<TransferTotals, StoreError> {
+        on_backend!(self, |pool| {
+            let (up, down, snatched): (i64, i64, i64) =
+                sqlx::query_as(TOTALS).bind(user_id).fetch_one(pool).await?;
+            Ok(TransferTotals {
+                uploaded: as_u64(up),
+                downloaded: as_u64(down),
+                snatched: as_u64(snatched),
+            })
+        })
+    }
+
+    /// A member's per-release transfers, newest release first, at most
+    /// `limit`.
+    pub async fn member_transfers(
+        &self,
+        user_id: i64,
+        limit: u32,
+    ) -> Result<Vec<ReleaseTransfer>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(MEMBER_TRANSFERS)
+                .bind(user_id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(release_id, title, up, down, snatched_at)| ReleaseTransfer {
+                        release_id,
+                        title,
+                        uploaded: as_u64(up),
+                        downloaded: as_u64(down),
+                        snatched_at,
+                    },
+                )
+                .collect())
+        })
+    }
+
+    /// Every account the tracker serves in mode `private`, with its sums
+    /// (for the optional minimum-ratio rule).
+    pub async fn tracker_members(&self) -> Result<Vec<TrackerMember>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows: Vec<(i64, String, i64, i64)> =
+                sqlx::query_as(TRACKER_MEMBERS).fetch_all(pool).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(user_id, passkey, up, down)| TrackerMember {
+                    user_id,
+                    passkey,
+                    totals: TransferTotals {
+                        uploaded: as_u64(up),
+                        downloaded: as_u64(down),
+                        snatched: 0,
+                    },
+                })
+                .collect())
+        })
+    }
+
+    /// Every approved release with the hashes clients announce it by.
+    pub async fn listed_releases(&self) -> Result<Vec<ListedRelease>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>, bool)> =
+                sqlx::query_as(LISTED_RELEASES).fetch_all(pool).await?;
+            rows.into_iter()
+                .map(|(id, v1, v2, freeleech)| {
+                    let mut hashes = Vec::with_capacity(2);
+                    if let Some(v1) = v1 {
+                        let v1 = <[u8; 20]>::try_from(v1)
+                            .map_err(|_| corrupt("releases", "info_hash_v1 is not 20 bytes"))?;
+                        hashes.push(InfoHash(v1));
+                    }
+                    if let Some(v2) = v2 {
+                        let v2 = <[u8; 32]>::try_from(v2)
+                            .map_err(|_| corrupt("releases", "info_hash_v2 is not 32 bytes"))?;
+                        let mut truncated = [0; 20];
+                        truncated.copy_from_slice(&v2[..20]);
+                        hashes.push(InfoHash(truncated));
+                    }
+                    Ok(ListedRelease {
+                        id,
+                        hashes,
+                        freeleech,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Marks a release freeleech or not. Returns false if there is no such
+    /// release.
+    pub async fn set_freeleech(
+        &self,
+        release_id: i64,
+        freeleech: bool,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(SET_FREELEECH)
+                .bind(release_id)
+                .bind(freeleech)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_is_cast_and_numbered_in_order() {
+        let sql = values(&["a", "b"], 2);
+        assert_eq!(
+            sql,
+            "WITH v (a, b) AS (VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT)), \
+             (CAST($3 AS BIGINT), CAST($4 AS BIGINT))) "
+        );
+        assert!(upsert_transfers(1).contains("ON CONFLICT (user_id, release_id)"));
+    }
+}

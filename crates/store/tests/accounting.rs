@@ -1,0 +1,159 @@
+//! Transfer accounting's queries, run against both backends like
+//! `queries.rs`.
+
+#[macro_use]
+mod support;
+
+use store::{NewRelease, ReleaseFile, ReleaseStatus, Role, Store, TransferCredit, TransferTotals};
+use support::TestDb;
+use support::helpers::*;
+
+async fn release(store: &Store, n: u32, uploader: i64, status: ReleaseStatus) -> i64 {
+    let category = store.categories().await.unwrap()[0].id;
+    store
+        .create_release(&NewRelease {
+            info_hash_v1: Some(hash(n)),
+            info_hash_v2: None,
+            title: &format!("release {n}"),
+            description_md: "",
+            category_id: category,
+            uploader_id: uploader,
+            status,
+            size: 100,
+            private: true,
+            torrent: b"d4:infod4:name1:xee",
+            created_at: 1_000,
+            files: &[ReleaseFile {
+                path: "x".into(),
+                length: 100,
+            }],
+            tags: &[],
+        })
+        .await
+        .unwrap()
+}
+
+fn credit(user_id: i64, release_id: i64, up: u64, down: u64, snatched: bool) -> TransferCredit {
+    TransferCredit {
+        user_id,
+        release_id,
+        uploaded: up,
+        downloaded: down,
+        snatched,
+    }
+}
+
+test_on_both_backends! {
+    async fn credit_adds_up_per_release_and_per_member(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Uploader, 1).await;
+        let b = add_user(&store, "bob", Role::Member, 2).await;
+        let r1 = release(&store, 1, a, ReleaseStatus::Approved).await;
+        let r2 = release(&store, 2, a, ReleaseStatus::Approved).await;
+        assert_eq!(store.transfer_totals(b).await.unwrap(), TransferTotals::default());
+
+        store
+            .add_transfers(&[credit(a, r1, 100, 0, false), credit(b, r1, 0, 100, true)], 5_000)
+            .await
+            .unwrap();
+        store
+            .add_transfers(
+                &[credit(a, r1, 50, 0, false), credit(a, r2, 7, 3, false), credit(b, r1, 0, 0, true)],
+                6_000,
+            )
+            .await
+            .unwrap();
+
+        let totals = store.transfer_totals(a).await.unwrap();
+        assert_eq!((totals.uploaded, totals.downloaded, totals.snatched), (157, 3, 0));
+        let totals = store.transfer_totals(b).await.unwrap();
+        assert_eq!((totals.uploaded, totals.downloaded, totals.snatched), (0, 100, 1));
+        assert_eq!(totals.ratio(), Some(0.0));
+
+        let rows = store.member_transfers(a, 10).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].release_id, rows[0].uploaded, rows[0].downloaded), (r2, 7, 3));
+        assert_eq!((rows[1].release_id, rows[1].uploaded), (r1, 150));
+        let rows = store.member_transfers(b, 10).await.unwrap();
+        assert_eq!(rows[0].snatched_at, Some(5_000), "the first snatch time stays");
+        assert_eq!(rows[0].title, "release 1");
+    }
+
+    async fn sums_saturate_instead_of_overflowing(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Member, 1).await;
+        let r = release(&store, 1, a, ReleaseStatus::Approved).await;
+        for _ in 0..3 {
+            store
+                .add_transfers(&[credit(a, r, u64::MAX, u64::MAX / 2, false)], 1)
+                .await
+                .unwrap();
+        }
+        let totals = store.transfer_totals(a).await.unwrap();
+        assert_eq!(totals.uploaded, i64::MAX as u64);
+        assert_eq!(totals.downloaded, i64::MAX as u64);
+        assert_eq!(store.member_transfers(a, 1).await.unwrap()[0].uploaded, i64::MAX as u64);
+    }
+
+    async fn credit_for_deleted_releases_and_accounts_is_dropped_not_failed(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Member, 1).await;
+        let r = release(&store, 1, a, ReleaseStatus::Approved).await;
+        let gone = release(&store, 2, a, ReleaseStatus::Approved).await;
+        assert!(store.delete_release(gone).await.unwrap());
+        store
+            .add_transfers(
+                &[credit(a, r, 10, 0, false), credit(a, gone, 5, 0, true), credit(999, r, 1, 1, false)],
+                1,
+            )
+            .await
+            .unwrap();
+        let totals = store.transfer_totals(a).await.unwrap();
+        assert_eq!(totals.uploaded, 15, "the member's sum keeps bytes on a deleted release");
+        assert_eq!(totals.snatched, 0);
+        assert_eq!(store.member_transfers(a, 10).await.unwrap().len(), 1);
+        assert_eq!(store.transfer_totals(999).await.unwrap(), TransferTotals::default());
+    }
+
+    async fn a_large_batch_spans_several_statements_in_one_transaction(db: &TestDb) {
+        let store = db.open().await;
+        let mut credits = Vec::new();
+        let mut releases = Vec::new();
+        let a = add_user(&store, "alice", Role::Member, 1).await;
+        for n in 0..3 {
+            releases.push(release(&store, n, a, ReleaseStatus::Approved).await);
+        }
+        for u in 2..202u8 {
+            let id = add_user(&store, &format!("user{u:03}"), Role::Member, u).await;
+            for r in &releases {
+                credits.push(credit(id, *r, 1, 2, false));
+            }
+        }
+        store.add_transfers(&credits, 1).await.unwrap();
+        let members = store.tracker_members().await.unwrap();
+        let total: u64 = members.iter().map(|m| m.totals.uploaded).sum();
+        assert_eq!(total, 600);
+        assert!(members.iter().all(|m| m.user_id == a || m.totals.downloaded == 6));
+    }
+
+    async fn the_tracker_loads_enabled_members_and_approved_releases(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Member, 1).await;
+        let b = add_user(&store, "bob", Role::Member, 2).await;
+        store.set_disabled(b, true).await.unwrap();
+        let members = store.tracker_members().await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].user_id, a);
+        assert_eq!(members[0].passkey, "01".repeat(16));
+
+        let approved = release(&store, 1, a, ReleaseStatus::Approved).await;
+        release(&store, 2, a, ReleaseStatus::Pending).await;
+        assert!(store.set_freeleech(approved, true).await.unwrap());
+        assert!(!store.set_freeleech(12345, true).await.unwrap());
+        let listed = store.listed_releases().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, approved);
+        assert_eq!(listed[0].hashes, vec![hash(1)]);
+        assert!(listed[0].freeleech);
+    }
+}
