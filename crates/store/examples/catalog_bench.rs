@@ -8,8 +8,9 @@
 //! Titles mix Latin and Cyrillic words drawn with a skewed distribution
 //! (a few words are everywhere, most are rare, as in a real catalog),
 //! with a year and a quality tag; each release has a description and one
-//! to six files. Everything goes through `Store::create_release`, the
-//! portal's own write path, search document included. Then a fixed set
+//! to six files. They are written in batches with
+//! `Store::import_releases` (the same rows and search document as the
+//! portal's `Store::create_release`, many per transaction). Then a fixed set
 //! of queries (common and rare words, Cyrillic in any case, prefixes,
 //! file names, filters, every order) runs `ROUNDS` times, and the
 //! latency of each `list_releases` call (page and total) is reported as
@@ -23,8 +24,11 @@ use store::{
 use tracker_proto::InfoHash;
 
 const ROUNDS: usize = 20;
-/// Concurrent writers while filling (PostgreSQL gains; SQLite serializes).
-const WRITERS: usize = 4;
+/// Releases per transaction while filling (`Store::import_releases`).
+const BATCH: usize = 2_000;
+/// Concurrent writers while filling: PostgreSQL gains from several;
+/// SQLite serializes writers, so one is enough there.
+const PG_WRITERS: usize = 4;
 
 const LATIN: &[&str] = &[
     "the",
@@ -249,7 +253,7 @@ fn synthesize(rng: &mut Rng) -> Synthetic {
     }
 }
 
-async fn fill(store: &Store, n: usize) -> Duration {
+async fn fill(store: &Store, n: usize, writers: usize) -> Duration {
     let user = store
         .create_user(&NewUser {
             username: &Username::parse("bench").unwrap(),
@@ -269,41 +273,49 @@ async fn fill(store: &Store, n: usize) -> Duration {
         .collect();
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for writer in 0..WRITERS {
+    for writer in 0..writers {
         let store = store.clone();
         let categories = categories.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (writer as u64 + 1));
-            for i in (writer..n).step_by(WRITERS) {
-                let r = synthesize(&mut rng);
-                let mut hash = [0u8; 20];
-                hash[..8].copy_from_slice(&(i as u64).to_be_bytes());
-                let status = if i % 20 == 0 {
-                    ReleaseStatus::Pending
-                } else {
-                    ReleaseStatus::Approved
-                };
-                store
-                    .create_release(&NewRelease {
-                        info_hash_v1: Some(InfoHash(hash)),
-                        info_hash_v2: None,
-                        title: &r.title,
-                        description_md: &r.description,
-                        category_id: categories[r.category % categories.len()],
-                        uploader_id: user,
-                        status,
-                        size: r.size,
-                        private: false,
-                        torrent: b"d4:infod4:name1:xee",
-                        // A release every 30 s over the catalog's life.
-                        created_at: 1_500_000_000 + i as i64 * 30,
-                        files: &r.files,
-                        tags: &[],
+            let mine: Vec<usize> = (writer..n).step_by(writers).collect();
+            for batch in mine.chunks(BATCH) {
+                let synthetic: Vec<(usize, Synthetic)> =
+                    batch.iter().map(|&i| (i, synthesize(&mut rng))).collect();
+                let releases: Vec<NewRelease<'_>> = synthetic
+                    .iter()
+                    .map(|(i, r)| {
+                        let mut hash = [0u8; 20];
+                        hash[..8].copy_from_slice(&(*i as u64).to_be_bytes());
+                        NewRelease {
+                            info_hash_v1: Some(InfoHash(hash)),
+                            info_hash_v2: None,
+                            title: &r.title,
+                            description_md: &r.description,
+                            category_id: categories[r.category % categories.len()],
+                            uploader_id: user,
+                            status: if i % 20 == 0 {
+                                ReleaseStatus::Pending
+                            } else {
+                                ReleaseStatus::Approved
+                            },
+                            size: r.size,
+                            private: false,
+                            torrent: b"d4:infod4:name1:xee",
+                            // A release every 30 s over the catalog's life.
+                            created_at: 1_500_000_000 + *i as i64 * 30,
+                            files: &r.files,
+                            tags: &[],
+                        }
                     })
+                    .collect();
+                store
+                    .import_releases(&releases)
                     .await
-                    .expect("create release");
-                if writer == 0 && i % 50_000 == 0 && i > 0 {
-                    eprintln!("  {i} releases, {:.0?}", start.elapsed());
+                    .expect("import releases");
+                let last = *batch.last().unwrap();
+                if writer == 0 && last / 100_000 != (last + writers * BATCH) / 100_000 {
+                    eprintln!("  {last} releases, {:.0?}", start.elapsed());
                 }
             }
         }));
@@ -355,7 +367,8 @@ async fn main() {
     };
     let store = Store::open(&database).await.expect("open");
     eprintln!("filling {n} releases into {database}");
-    let filled = fill(&store, n).await;
+    let writers = if backend == "postgres" { PG_WRITERS } else { 1 };
+    let filled = fill(&store, n, writers).await;
     println!(
         "backend={backend} releases={n} fill={:.1}s ({:.0} releases/s)",
         filled.as_secs_f64(),

@@ -243,6 +243,7 @@ pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
     UsernameError,
 };
+mod import;
 mod search;
 pub use catalog::{
     Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleaseStatus,
