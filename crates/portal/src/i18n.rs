@@ -195,6 +195,7 @@ catalog! {
     completed: "Downloads", "Скачиваний";
     added: "Added", "Добавлено";
     uploader: "Uploader", "Загрузил";
+    deleted_account: "deleted account", "удалённая учётная запись";
     info_hash: "Info-hash", "Инфо-хеш";
     files: "Files", "Файлы";
     status: "Status", "Статус";

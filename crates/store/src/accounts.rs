@@ -8,6 +8,7 @@
 //! only needs to compare, so it keeps their SHA-256 ([`SecretHash`]);
 //! whoever reads the database cannot log in or sign up with them.
 
+use crate::api_tokens::DELETE_USER_API_TOKENS;
 use crate::{Pool, Store, StoreError, sql};
 use sqlx::Row as _;
 use std::fmt;
@@ -209,7 +210,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-fn user_from_row<R>(row: &R) -> Result<User, StoreError>
+pub(crate) fn user_from_row<R>(row: &R) -> Result<User, StoreError>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
@@ -295,7 +296,9 @@ impl Store {
         Ok(self.user_credentials(name).await?.map(|(user, _)| user))
     }
 
-    /// Replaces the password hash and ends every session of the account.
+    /// Replaces the password hash, ends every session of the account and
+    /// revokes its API tokens: whoever held the old password may have
+    /// made them.
     pub async fn set_password(&self, id: i64, hash: &PasswordHash) -> Result<bool, StoreError> {
         self.update_user(sql::SET_PASSWORD, id, &hash.0, true).await
     }
@@ -311,7 +314,8 @@ impl Store {
             .await
     }
 
-    /// Disables or re-enables an account; disabling ends its sessions.
+    /// Disables or re-enables an account; disabling ends its sessions and
+    /// revokes its API tokens.
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, StoreError> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -321,10 +325,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if disabled {
-                sqlx::query(sql::DELETE_USER_SESSIONS)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                for statement in [sql::DELETE_USER_SESSIONS, DELETE_USER_API_TOKENS] {
+                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(done.rows_affected() == 1)
@@ -332,7 +335,8 @@ impl Store {
     }
 
     /// Runs a one-value `UPDATE users ... WHERE id = $2`, optionally
-    /// ending the account's sessions in the same transaction.
+    /// ending the account's sessions and API tokens in the same
+    /// transaction.
     async fn update_user(
         &self,
         statement: &str,
@@ -349,10 +353,9 @@ impl Store {
                 .await
                 .map_err(constraint)?;
             if end_sessions {
-                sqlx::query(sql::DELETE_USER_SESSIONS)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                for statement in [sql::DELETE_USER_SESSIONS, DELETE_USER_API_TOKENS] {
+                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(done.rows_affected() == 1)

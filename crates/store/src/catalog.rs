@@ -9,6 +9,12 @@
 //! The release's search document is written in the same transaction
 //! (see `search`, which also holds the listings).
 
+mod comments;
+mod edit;
+
+pub use comments::{Comment, MemberComment};
+pub use edit::ReleaseEdit;
+
 use crate::{Pool, Store, StoreError, sql};
 use sqlx::Row as _;
 use std::fmt;
@@ -128,18 +134,6 @@ pub struct Release {
     pub created_at: i64,
 }
 
-/// A comment on a release.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comment {
-    pub id: i64,
-    pub user_id: i64,
-    pub username: String,
-    pub body: String,
-    /// Hidden by a moderator: shown to moderators only.
-    pub hidden: bool,
-    pub created_at: i64,
-}
-
 /// A release's `info_hash_v1` and `info_hash_v2` columns.
 type HashColumns = (Option<Vec<u8>>, Option<Vec<u8>>);
 
@@ -186,7 +180,7 @@ where
 }
 
 /// An integer column value for a `u64` that may not fit `i64`.
-fn to_i64(value: u64) -> i64 {
+pub(crate) fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -330,6 +324,19 @@ impl Store {
         })
     }
 
+    /// A member's newest releases, at most `limit`, in any status: for
+    /// their profile.
+    pub async fn releases_by(&self, uploader_id: i64, limit: u32) -> Result<Vec<Release>, StoreError> {
+        on_backend!(self, |pool| {
+            let rows = sqlx::query(&sql::releases_by_uploader())
+                .bind(uploader_id)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(release_from_row).collect()
+        })
+    }
+
     /// The release holding either of these info-hashes, if any.
     pub async fn release_id_by_hash(
         &self,
@@ -440,85 +447,12 @@ impl Store {
             Ok(done.rows_affected() == 1)
         })
     }
-
-    /// Adds a comment and returns its id. An unknown release is
-    /// [`StoreError::Missing`].
-    pub async fn add_comment(
-        &self,
-        release_id: i64,
-        user_id: i64,
-        body: &str,
-        now: i64,
-    ) -> Result<i64, StoreError> {
-        on_backend!(self, |pool| {
-            sqlx::query_scalar::<_, i64>(sql::INSERT_COMMENT)
-                .bind(release_id)
-                .bind(user_id)
-                .bind(body)
-                .bind(now)
-                .fetch_one(pool)
-                .await
-                .map_err(|e| catalog_constraint(e, "release"))
-        })
-    }
-
-    /// A release's comments, oldest first; hidden ones only if asked.
-    pub async fn comments(
-        &self,
-        release_id: i64,
-        include_hidden: bool,
-    ) -> Result<Vec<Comment>, StoreError> {
-        on_backend!(self, |pool| {
-            let rows = sqlx::query(sql::COMMENTS)
-                .bind(release_id)
-                .bind(include_hidden)
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Comment {
-                        id: row.try_get(0)?,
-                        user_id: row.try_get(1)?,
-                        username: row.try_get(2)?,
-                        body: row.try_get(3)?,
-                        hidden: row.try_get(4)?,
-                        created_at: row.try_get(5)?,
-                    })
-                })
-                .collect()
-        })
-    }
-
-    /// Hides or shows a comment; returns its release's id, or `None` if
-    /// there is no such comment.
-    pub async fn set_comment_hidden(
-        &self,
-        comment_id: i64,
-        hidden: bool,
-    ) -> Result<Option<i64>, StoreError> {
-        on_backend!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let release: Option<i64> = sqlx::query_scalar(sql::COMMENT_RELEASE)
-                .bind(comment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if release.is_some() {
-                sqlx::query(sql::SET_COMMENT_HIDDEN)
-                    .bind(hidden)
-                    .bind(comment_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(release)
-        })
-    }
 }
 
 /// Maps the catalog's constraint violations: a unique value taken
 /// (`info_hash` or `slug`) to [`StoreError::Conflict`], a reference to a
 /// row that does not exist to [`StoreError::Missing`]`(referent)`.
-fn catalog_constraint(e: sqlx::Error, referent: &'static str) -> StoreError {
+pub(crate) fn catalog_constraint(e: sqlx::Error, referent: &'static str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         match db.kind() {
             sqlx::error::ErrorKind::UniqueViolation => {

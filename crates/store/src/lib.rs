@@ -5,7 +5,9 @@
 //! access policy's hourly counters, member accounts with their sessions
 //! and invitations (`accounts`), and the release catalog: categories,
 //! releases with their original .torrent bytes, files, tags and comments
-//! (`catalog`), browsed and searched full-text (`search`).
+//! (`catalog`), browsed and searched full-text (`search`). API tokens
+//! live in `api_tokens`; `member_data` gathers everything about one
+//! member, to export it or delete the account.
 //!
 //! # Layout
 //!
@@ -249,6 +251,15 @@ pub use catalog::{
     Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleaseStatus,
 };
 pub use search::{ReleaseHashes, ReleasePage, ReleaseQuery, ReleaseSort};
+mod api_tokens;
+mod member_data;
+pub use api_tokens::MAX_API_TOKENS_PER_USER;
+pub use catalog::{MemberComment, ReleaseEdit};
+pub use member_data::{
+    AccountData, AccountDeletion, ApiTokenData, CommentData, DELETE_MEMBER, InvitationData,
+    MEMBER_COLUMNS, MemberData, ReleaseData, SessionData, TransferData, TransferTotalsData,
+    UsedInvitationData,
+};
 
 impl Store {
     /// Connects to `database` and runs pending migrations.

@@ -125,6 +125,11 @@ pub(crate) fn release_by_id() -> String {
     format!("{RELEASE_COLUMNS} WHERE r.id = $1")
 }
 
+/// A member's newest releases ($2 at most), any status.
+pub(crate) fn releases_by_uploader() -> String {
+    format!("{RELEASE_COLUMNS} WHERE r.uploader_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2")
+}
+
 /// The id of the release holding either hash ($1: v1, $2: v2; NULLs
 /// match nothing).
 pub(crate) const RELEASE_ID_BY_HASH: &str =
@@ -220,8 +225,9 @@ pub(crate) const SET_SEEDERS: &str =
 pub(crate) const INSERT_COMMENT: &str = "INSERT INTO comments (release_id, user_id, body, created_at) \
      VALUES ($1, $2, $3, $4) RETURNING id";
 /// A release's comments, oldest first; hidden ones only when $2 is true.
+/// A deleted author's comments stay, with a NULL author.
 pub(crate) const COMMENTS: &str = "SELECT c.id, c.user_id, u.username, c.body, c.hidden, c.created_at \
-     FROM comments c JOIN users u ON u.id = c.user_id \
+     FROM comments c LEFT JOIN users u ON u.id = c.user_id \
      WHERE c.release_id = $1 AND (NOT c.hidden OR $2) ORDER BY c.created_at, c.id";
 pub(crate) const SET_COMMENT_HIDDEN: &str = "UPDATE comments SET hidden = $1 WHERE id = $2";
 pub(crate) const COMMENT_RELEASE: &str = "SELECT release_id FROM comments WHERE id = $1";

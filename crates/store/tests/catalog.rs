@@ -5,7 +5,8 @@
 mod support;
 
 use store::{
-    NewCategory, NewRelease, ReleaseFile, ReleaseQuery, ReleaseStatus, Role, Store, StoreError,
+    NewCategory, NewRelease, ReleaseEdit, ReleaseFile, ReleaseQuery, ReleaseStatus, Role, Store,
+    StoreError,
 };
 use support::TestDb;
 use support::helpers::*;
@@ -306,11 +307,138 @@ test_on_both_backends! {
         assert_eq!(visible.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), ["second"]);
         let all = store.comments(id, true).await.unwrap();
         assert_eq!(all.len(), 2);
-        assert!(all[0].hidden && all[0].username == "bob");
+        assert!(all[0].hidden && all[0].username.as_deref() == Some("bob"));
         assert!(matches!(
             store.add_comment(id + 100, user, "x", 1).await,
             Err(StoreError::Missing("release"))
         ));
+        store.close().await;
+    }
+
+    async fn an_edit_replaces_title_description_category_and_tags_and_search_follows(db: &TestDb) {
+        let store = db.open().await;
+        let user = add_user(&store, "upl", Role::Member, 1).await;
+        let linux = category(&store, "software-linux").await;
+        let books = category(&store, "books").await;
+        let id = add_release(&store, 1, "Debian netinst", linux, user, ReleaseStatus::Approved, 1)
+            .await
+            .unwrap();
+        let tags = ["ёлка".to_owned(), "new".to_owned()];
+        let edit = ReleaseEdit {
+            title: "Книга Ubuntu",
+            description_md: "Совсем *другое*",
+            category_id: books,
+            tags: &tags,
+            only_in: &[],
+            resubmit: false,
+        };
+        assert!(store.update_release(id, &edit).await.unwrap());
+        let release = store.release(id).await.unwrap().unwrap();
+        assert_eq!(
+            (release.title.as_str(), release.description_md.as_str(), release.category_id),
+            ("Книга Ubuntu", "Совсем *другое*", books)
+        );
+        assert_eq!(release.status, ReleaseStatus::Approved);
+        assert_eq!(release.info_hash_v1, Some(hash(1)), "the torrent is not editable");
+        assert_eq!(store.release_tags(id).await.unwrap(), ["new", "ёлка"]);
+        assert_eq!(store.release_files(id).await.unwrap().len(), 2);
+        let found = |text: &'static str| {
+            let store = store.clone();
+            async move {
+                let query = ReleaseQuery { text: Some(text), ..ReleaseQuery::default() };
+                store.list_releases(&query).await.unwrap().total
+            }
+        };
+        assert_eq!(found("КНИГА").await, 1, "the new title");
+        assert_eq!(found("другое").await, 1, "the new description");
+        assert_eq!(found("txt").await, 1, "the file names are still indexed");
+        assert_eq!(found("debian").await, 0, "the old title is gone");
+        assert_eq!(found("hello").await, 0, "the old description is gone");
+        assert!(!store.update_release(id + 1, &edit).await.unwrap());
+        store.close().await;
+    }
+
+    async fn a_refused_edit_changes_nothing(db: &TestDb) {
+        let store = db.open().await;
+        let user = add_user(&store, "upl", Role::Member, 1).await;
+        let linux = category(&store, "software-linux").await;
+        let id = add_release(&store, 1, "Debian", linux, user, ReleaseStatus::Approved, 1)
+            .await
+            .unwrap();
+        let tags = ["other".to_owned()];
+        let edit = ReleaseEdit {
+            title: "Changed",
+            description_md: "changed",
+            category_id: 999_999,
+            tags: &tags,
+            only_in: &[],
+            resubmit: false,
+        };
+        let err = store.update_release(id, &edit).await.unwrap_err();
+        assert!(matches!(err, StoreError::Missing("category")), "{err}");
+        // An uploader's edit, allowed only before approval.
+        let late = ReleaseEdit {
+            category_id: linux,
+            only_in: &[ReleaseStatus::Pending, ReleaseStatus::NeedsFix],
+            ..edit.clone()
+        };
+        assert!(!store.update_release(id, &late).await.unwrap());
+        let release = store.release(id).await.unwrap().unwrap();
+        assert_eq!((release.title.as_str(), release.category_id), ("Debian", linux));
+        assert_eq!(store.release_tags(id).await.unwrap(), ["iso", "linux"]);
+        let debian = ReleaseQuery { text: Some("debian"), ..ReleaseQuery::default() };
+        assert_eq!(store.list_releases(&debian).await.unwrap().total, 1);
+        store.close().await;
+    }
+
+    async fn a_resubmitted_edit_returns_a_release_that_needs_fixing_to_the_queue(db: &TestDb) {
+        let store = db.open().await;
+        let user = add_user(&store, "upl", Role::Member, 1).await;
+        let other = category(&store, "other").await;
+        let id = add_release(&store, 1, "t", other, user, ReleaseStatus::NeedsFix, 1)
+            .await
+            .unwrap();
+        let edit = ReleaseEdit {
+            title: "fixed",
+            description_md: "",
+            category_id: other,
+            tags: &[],
+            only_in: &[ReleaseStatus::Pending, ReleaseStatus::NeedsFix],
+            resubmit: true,
+        };
+        assert!(store.update_release(id, &edit).await.unwrap());
+        let release = store.release(id).await.unwrap().unwrap();
+        assert_eq!((release.title.as_str(), release.status), ("fixed", ReleaseStatus::Pending));
+        assert!(store.release_tags(id).await.unwrap().is_empty());
+        // Resubmitting moves only a release that needs fixing.
+        store.set_release_status(id, ReleaseStatus::Closed).await.unwrap();
+        let staff = ReleaseEdit { only_in: &[], ..edit.clone() };
+        assert!(store.update_release(id, &staff).await.unwrap());
+        assert_eq!(store.release(id).await.unwrap().unwrap().status, ReleaseStatus::Closed);
+        store.close().await;
+    }
+
+    async fn a_members_releases_and_comments_are_listed_newest_first(db: &TestDb) {
+        let store = db.open().await;
+        let bob = add_user(&store, "bob", Role::Member, 1).await;
+        let eve = add_user(&store, "eve", Role::Member, 2).await;
+        let other = category(&store, "other").await;
+        let a = add_release(&store, 1, "a", other, bob, ReleaseStatus::Pending, 10).await.unwrap();
+        let b = add_release(&store, 2, "b", other, bob, ReleaseStatus::Approved, 20).await.unwrap();
+        add_release(&store, 3, "c", other, eve, ReleaseStatus::Approved, 30).await.unwrap();
+        let ids: Vec<i64> = store.releases_by(bob, 10).await.unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(ids, [b, a]);
+        assert_eq!(store.releases_by(bob, 1).await.unwrap().len(), 1);
+        let first = store.add_comment(a, bob, "one", 40).await.unwrap();
+        store.add_comment(b, bob, "two", 50).await.unwrap();
+        store.add_comment(b, eve, "not bob's", 60).await.unwrap();
+        store.set_comment_hidden(first, true).await.unwrap();
+        let comments = store.comments_by(bob, 10).await.unwrap();
+        let shown: Vec<(&str, &str, bool)> = comments
+            .iter()
+            .map(|c| (c.body.as_str(), c.release_title.as_str(), c.hidden))
+            .collect();
+        assert_eq!(shown, [("two", "b", false), ("one", "a", true)]);
         store.close().await;
     }
 }

@@ -25,7 +25,16 @@ test_on_both_backends! {
         let descriptions: Vec<&str> = first.applied.iter().map(|(_, d)| d.as_str()).collect();
         assert_eq!(
             descriptions,
-            ["torrent stats", "policy counters", "accounts", "catalog", "search"]
+            [
+                "torrent stats",
+                "policy counters",
+                "accounts",
+                "catalog",
+                "search",
+                "api tokens",
+                "deleted accounts",
+                "accounting",
+            ]
         );
         assert_eq!(first.version, first.applied.last().unwrap().0);
         let second = store.migrate().await.unwrap();

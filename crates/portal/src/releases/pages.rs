@@ -299,7 +299,10 @@ async fn show(
         seeders: c.seeders,
         leechers: c.leechers,
         completed: c.completed,
-        uploader: release.uploader.clone().unwrap_or_else(|| "—".into()),
+        uploader: release
+            .uploader
+            .clone()
+            .unwrap_or_else(|| t.deleted_account().to_owned()),
         added: date(release.created_at),
         status: status_text(&t, release.status),
         approved: release.status == ReleaseStatus::Approved,
@@ -313,7 +316,7 @@ async fn show(
             .into_iter()
             .map(|c| CommentRow {
                 id: c.id,
-                author: c.username,
+                author: c.username.unwrap_or_else(|| t.deleted_account().to_owned()),
                 date: date(c.created_at),
                 body: c.body,
                 hidden: c.hidden,
