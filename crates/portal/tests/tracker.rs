@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use store::Role;
 use support::{App, Browser, PASSWORD};
 use tracker::service::AnnounceInput;
-use tracker::{TrackerMode, Unlisted};
+use tracker::{Rejection, TrackerMode};
 use tracker_proto::{AnnounceEvent, PeerId};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -97,7 +97,7 @@ fn announce(
     n: u8,
     left: u64,
     event: AnnounceEvent,
-) -> Result<swarm::SwarmCounts, Unlisted> {
+) -> Result<swarm::SwarmCounts, Rejection> {
     let mut peers = Vec::new();
     app.tracker.announce(
         ip(n),
@@ -106,8 +106,11 @@ fn announce(
             peer_id: PeerId([n; 20]),
             port: 6881,
             event,
+            uploaded: 0,
+            downloaded: 0,
             left,
             numwant: None,
+            passkey: accounting::PasskeyInUrl::Missing,
         },
         &mut peers,
     )
@@ -132,7 +135,7 @@ async fn in_listed_mode_a_release_is_tracked_exactly_while_it_is_approved() {
     for h in &hashes {
         assert_eq!(
             announce(&app, *h, 1, 0, AnnounceEvent::Started),
-            Err(Unlisted)
+            Err(Rejection::Unlisted)
         );
     }
 
@@ -150,7 +153,10 @@ async fn in_listed_mode_a_release_is_tracked_exactly_while_it_is_approved() {
     for h in &hashes {
         assert!(!catalog.contains(h));
         assert_eq!(peers_in_swarm(&app, h), (0, 0));
-        assert_eq!(announce(&app, *h, 1, 0, AnnounceEvent::None), Err(Unlisted));
+        assert_eq!(
+            announce(&app, *h, 1, 0, AnnounceEvent::None),
+            Err(Rejection::Unlisted)
+        );
     }
 
     // Approved again, then deleted: the same.
@@ -163,7 +169,10 @@ async fn in_listed_mode_a_release_is_tracked_exactly_while_it_is_approved() {
     for h in &hashes {
         assert!(!catalog.contains(h));
         assert_eq!(peers_in_swarm(&app, h), (0, 0));
-        assert_eq!(announce(&app, *h, 1, 0, AnnounceEvent::None), Err(Unlisted));
+        assert_eq!(
+            announce(&app, *h, 1, 0, AnnounceEvent::None),
+            Err(Rejection::Unlisted)
+        );
     }
     assert_eq!(catalog.len(), 0);
 }
@@ -179,7 +188,7 @@ async fn in_listed_mode_a_trusted_upload_is_tracked_at_once() {
     // Another torrent, never uploaded, is still refused.
     assert_eq!(
         announce(&app, InfoHash([9; 20]), 1, 0, AnnounceEvent::Started),
-        Err(Unlisted)
+        Err(Rejection::Unlisted)
     );
 }
 

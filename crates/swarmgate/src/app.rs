@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::jobs;
+use crate::private;
 use crate::reload::{self, Reloader};
 use anyhow::Context as _;
 use policy::PolicyHandle;
@@ -31,6 +32,10 @@ pub struct Running {
     servers: JoinSet<anyhow::Result<()>>,
     udp_workers: Vec<JoinHandle<()>>,
     flusher: tokio::task::JoinHandle<()>,
+    /// Mode `private`: the ledger's writer, awaited before the store
+    /// closes.
+    accounting_flusher: Option<tokio::task::JoinHandle<()>>,
+    store: Store,
 }
 
 /// Starts every server with the real clock.
@@ -63,23 +68,36 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         .context("loading the access policy (policy.file)")?;
     tracing::info!(rules = policy.rules().len(), "access policy loaded");
     let policy = Arc::new(PolicyHandle::new(policy));
-    let tracker = Arc::new(
-        Tracker::new(swarm, clock, settings, Tracker::random_connection_key())
-            .with_mode(t.mode.into())
-            .with_policy(Arc::clone(&policy))
-            .with_trusted_proxies(tracker::TrustedProxies::new(
-                config.network.trusted_proxies.clone(),
-            )),
-    );
+    let mut tracker = Tracker::new(swarm, clock, settings, Tracker::random_connection_key())
+        .with_mode(t.mode.into())
+        .with_policy(Arc::clone(&policy))
+        .with_trusted_proxies(tracker::TrustedProxies::new(
+            config.network.trusted_proxies.clone(),
+        ));
+    if tracker.accounting().is_some() {
+        let members = Arc::new(accounting::Members::new());
+        let ledger = Arc::new(accounting::Ledger::new(config.accounting.ledger_config()));
+        tracker = tracker.with_accounting(members, ledger);
+    }
+    let tracker = Arc::new(tracker);
     // Loaded before any listener is bound: no announce can come in to an
-    // empty catalog. From here on the portal keeps it in step.
+    // empty catalog or member directory. From here on the portal keeps
+    // them in step.
     if let Some(catalog) = tracker.catalog() {
-        let approved = store
-            .approved_info_hashes()
+        let listed = private::load_catalog(&store, catalog)
             .await
             .context("loading the approved releases' info-hashes")?;
-        catalog.replace_all(approved);
-        tracing::info!(info_hashes = catalog.len(), "tracker mode listed");
+        tracing::info!(
+            info_hashes = listed,
+            mode = tracker.mode().as_str(),
+            "tracker catalog loaded"
+        );
+    }
+    if let Some(accounting) = tracker.accounting() {
+        let members = private::load_members(&store, &accounting.members, &config.accounting)
+            .await
+            .context("loading the members for tracker mode private")?;
+        tracing::info!(members, "tracker members loaded");
     }
     let shutdown = Shutdown::new();
     let mut servers = JoinSet::new();
@@ -150,10 +168,24 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     let flusher = jobs::spawn_flusher(
         Arc::clone(tracker.swarm()),
         policy,
-        store,
+        store.clone(),
         config.storage.stats_flush_interval_secs,
         shutdown.clone(),
     );
+    let accounting_flusher = tracker.accounting().map(|accounting| {
+        private::spawn_members_reload(
+            store.clone(),
+            Arc::clone(&accounting.members),
+            config.accounting.clone(),
+            shutdown.clone(),
+        );
+        private::spawn_flusher(
+            Arc::clone(&accounting.ledger),
+            store.clone(),
+            config.accounting.flush_interval_secs,
+            shutdown.clone(),
+        )
+    });
 
     for addr in &udp_addrs {
         tracing::info!(%addr, "udp tracker listening");
@@ -171,6 +203,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         servers,
         udp_workers,
         flusher,
+        accounting_flusher,
+        store,
     })
 }
 
@@ -335,6 +369,10 @@ impl Running {
         })
         .await?;
         self.flusher.await?;
+        if let Some(flusher) = self.accounting_flusher.take() {
+            flusher.await?;
+        }
+        self.store.close().await;
         tracing::info!("stopped");
         result
     }

@@ -30,9 +30,18 @@ pub fn spawn_expiry(
             tokio::select! {
                 () = shutdown.wait() => return Ok(()),
                 _ = tick.tick() => {
-                    let removed = tracker.swarm().expire(tracker.now());
+                    let now = tracker.now();
+                    let removed = tracker.swarm().expire(now);
                     if removed > 0 {
                         tracing::debug!(removed, "expired peers");
+                    }
+                    // Mode `private`: a session lives as long as its peer.
+                    if let Some(accounting) = tracker.accounting() {
+                        let cutoff = swarm::Secs(now.0.saturating_sub(peer_ttl_secs));
+                        let closed = accounting.ledger.expire(cutoff);
+                        if closed > 0 {
+                            tracing::debug!(closed, "expired accounting sessions");
+                        }
                     }
                 }
             }
@@ -65,7 +74,6 @@ pub fn spawn_flusher(
             flush(&swarm, &store, &mut pending).await;
             flush_policy_counts(&policy, &store, &mut pending_counts).await;
             if stopping {
-                store.close().await;
                 return;
             }
         }

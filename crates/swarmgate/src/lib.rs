@@ -18,6 +18,7 @@ pub mod config;
 pub mod example;
 pub mod jobs;
 pub mod logging;
+pub mod private;
 pub mod reload;
 pub mod users;
 

@@ -65,6 +65,11 @@ fn the_tracker_mode_is_open_by_default_and_set_by_its_variable() {
             TrackerMode::Listed
         );
         jail.set_env("SWARMGATE_TRACKER__MODE", "private");
+        assert_eq!(
+            Config::load(None).unwrap().tracker.mode,
+            TrackerMode::Private
+        );
+        jail.set_env("SWARMGATE_TRACKER__MODE", "secret");
         let err = Config::load(None).unwrap_err().to_string();
         assert!(err.contains("tracker.mode"), "{err}");
         Ok(())

@@ -32,6 +32,13 @@ fn catalog(server: &TestServer) -> &Catalog {
         .expect("mode listed has a catalog")
 }
 
+fn release(n: u8) -> accounting::Release {
+    accounting::Release {
+        id: accounting::ReleaseId(i64::from(n)),
+        freeleech: false,
+    }
+}
+
 fn udp_error(response: &Response) -> &str {
     match response {
         Response::Error { message, .. } => message,
@@ -113,7 +120,7 @@ async fn the_approved_releases_in_the_store_are_listed_at_start() {
 async fn an_unlisted_hash_is_refused_over_udp_and_a_listed_one_served() {
     let server = start_listed().await;
     let mut client = UdpClient::new(A, server.running.udp_addr());
-    catalog(&server).insert(hash(1));
+    catalog(&server).insert(hash(1), release(1));
 
     let refused = client.announce(UdpAnnounce::new(hash(2), peer(1), 6881, 0));
     assert_eq!(udp_error(&refused), UNLISTED);
@@ -130,7 +137,7 @@ async fn an_unlisted_hash_is_refused_over_udp_and_a_listed_one_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unlisted_hash_is_refused_over_http_and_a_listed_one_served() {
     let server = start_listed().await;
-    catalog(&server).insert(hash(1));
+    catalog(&server).insert(hash(1), release(1));
 
     let refused = http_announce(&server, A, 2, 6881);
     assert_eq!(failure_reason(&refused).as_deref(), Some(UNLISTED));
@@ -146,8 +153,8 @@ async fn an_unlisted_hash_is_refused_over_http_and_a_listed_one_served() {
 async fn removing_a_hash_evicts_its_peers_and_refuses_the_next_announce() {
     let server = start_listed().await;
     let catalog = catalog(&server);
-    catalog.insert(hash(1));
-    catalog.insert(hash(2));
+    catalog.insert(hash(1), release(1));
+    catalog.insert(hash(2), release(2));
     let mut a = UdpClient::new(A, server.running.udp_addr());
     a.announce(UdpAnnounce::new(hash(1), peer(1), 6881, 0));
     a.announce(UdpAnnounce::new(hash(2), peer(1), 6881, 0));
@@ -179,7 +186,7 @@ async fn adding_a_hash_takes_effect_at_once() {
     let refused = http_announce(&server, B, 5, 6882);
     assert_eq!(failure_reason(&refused).as_deref(), Some(UNLISTED));
 
-    catalog(&server).insert(hash(5));
+    catalog(&server).insert(hash(5), release(5));
     let served = client.announce(UdpAnnounce::new(hash(5), peer(1), 6881, 0));
     assert_eq!(udp_seeders(&served), 1);
     let served = http_announce(&server, B, 5, 6882);
@@ -190,7 +197,7 @@ async fn adding_a_hash_takes_effect_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_udp_scrape_answers_zeros_for_unlisted_hashes_in_their_place() {
     let server = start_listed().await;
-    catalog(&server).insert(hash(1));
+    catalog(&server).insert(hash(1), release(1));
     let mut client = UdpClient::new(A, server.running.udp_addr());
     client.announce(UdpAnnounce::new(hash(1), peer(1), 6881, 0));
 
@@ -215,7 +222,7 @@ async fn a_udp_scrape_answers_zeros_for_unlisted_hashes_in_their_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http_scrape_leaves_unlisted_hashes_out() {
     let server = start_listed().await;
-    catalog(&server).insert(hash(1));
+    catalog(&server).insert(hash(1), release(1));
     http_announce(&server, A, 1, 6881);
 
     let query = format!(

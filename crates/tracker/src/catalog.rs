@@ -26,21 +26,30 @@
 //! shard lock. An `ArcSwap` of an immutable set would read cheaply but
 //! make every approval a copy of the whole set.
 //!
+//! # Which release a hash belongs to
+//!
+//! Beside the listed set, the catalog maps each hash to its release (id
+//! and freeleech flag) in an [`accounting::Releases`] directory, which
+//! mode `private` reads to credit an announce to the right release: a
+//! lock-free read of a copy-on-write shard.
+//!
 //! # No peer outlives its listing
 //!
 //! A removal drops the torrent's peers under the lock that announces for
 //! it take, so once [`Catalog::remove`] returns, no peer of that torrent
 //! is in the swarm and none can be added.
 
+use accounting::{Release, Releases};
 use std::fmt;
 use std::sync::Arc;
 use swarm::Swarm;
 use tracker_proto::InfoHash;
 
 /// The listed info-hashes of one swarm: a handle the tracker owns in
-/// mode `listed` ([`crate::Tracker::catalog`]).
+/// modes `listed` and `private` ([`crate::Tracker::catalog`]).
 pub struct Catalog {
     swarm: Arc<Swarm>,
+    releases: Releases,
 }
 
 /// Shows the size only, like the swarm.
@@ -55,7 +64,15 @@ impl fmt::Debug for Catalog {
 impl Catalog {
     /// The catalog of `swarm`, whose removals drop peers from it.
     pub fn new(swarm: Arc<Swarm>) -> Self {
-        Self { swarm }
+        Self {
+            swarm,
+            releases: Releases::new(),
+        }
+    }
+
+    /// The release `info_hash` is listed for.
+    pub fn release(&self, info_hash: &InfoHash) -> Option<Release> {
+        self.releases.get(info_hash)
     }
 
     /// Whether `info_hash` is listed.
@@ -63,9 +80,12 @@ impl Catalog {
         self.swarm.is_listed(info_hash)
     }
 
-    /// Lists `info_hash`; announces for it are served from the next one
-    /// on. Returns false if it was listed already.
-    pub fn insert(&self, info_hash: InfoHash) -> bool {
+    /// Lists `info_hash` for `release`; announces for it are served from
+    /// the next one on. Returns false if it was listed already (the
+    /// release's details are updated all the same, e.g. its freeleech
+    /// flag).
+    pub fn insert(&self, info_hash: InfoHash, release: Release) -> bool {
+        self.releases.insert(info_hash, release);
         self.swarm.list(info_hash)
     }
 
@@ -74,14 +94,19 @@ impl Catalog {
     /// (its peers, if any, are dropped all the same). The completed count
     /// stays, so listing the hash again carries on counting.
     pub fn remove(&self, info_hash: &InfoHash) -> bool {
-        self.swarm.unlist(info_hash)
+        let listed = self.swarm.unlist(info_hash);
+        self.releases.remove(info_hash);
+        listed
     }
 
     /// Makes `hashes` the whole catalog (at start, or to resynchronise
     /// with the store), dropping the peers of every hash that is no longer
     /// listed. Shards change one after another, each at once.
-    pub fn replace_all(&self, hashes: impl IntoIterator<Item = InfoHash>) {
-        self.swarm.replace_listed(hashes);
+    pub fn replace_all(&self, hashes: impl IntoIterator<Item = (InfoHash, Release)>) {
+        let hashes: Vec<(InfoHash, Release)> = hashes.into_iter().collect();
+        self.releases.replace_all(hashes.iter().copied());
+        self.swarm
+            .replace_listed(hashes.into_iter().map(|(hash, _)| hash));
     }
 
     /// How many info-hashes are listed.
@@ -97,12 +122,20 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use accounting::ReleaseId;
     use std::net::SocketAddr;
     use swarm::{Announce, PeerOut, Secs, SwarmConfig};
     use tracker_proto::{AnnounceEvent, PeerId};
 
     fn hash(n: u8) -> InfoHash {
         InfoHash([n; 20])
+    }
+
+    fn release(n: u8) -> Release {
+        Release {
+            id: ReleaseId(i64::from(n)),
+            freeleech: false,
+        }
     }
 
     fn catalog() -> (Catalog, Arc<Swarm>) {
@@ -126,9 +159,13 @@ mod tests {
     fn an_inserted_hash_is_listed_until_it_is_removed() {
         let (catalog, _) = catalog();
         assert!(!catalog.contains(&hash(1)));
-        assert!(catalog.insert(hash(1)));
-        assert!(!catalog.insert(hash(1)), "a second insert changes nothing");
+        assert!(catalog.insert(hash(1), release(1)));
+        assert!(
+            !catalog.insert(hash(1), release(1)),
+            "a second insert changes nothing"
+        );
         assert!(catalog.contains(&hash(1)));
+        assert_eq!(catalog.release(&hash(1)), Some(release(1)));
         assert!(!catalog.contains(&hash(2)));
         assert_eq!(catalog.len(), 1);
         assert!(catalog.remove(&hash(1)));
@@ -140,8 +177,8 @@ mod tests {
     #[test]
     fn removing_a_hash_drops_its_peers_and_no_others() {
         let (catalog, swarm) = catalog();
-        catalog.insert(hash(1));
-        catalog.insert(hash(2));
+        catalog.insert(hash(1), release(1));
+        catalog.insert(hash(2), release(2));
         join(&swarm, hash(1), 6881);
         join(&swarm, hash(1), 6882);
         join(&swarm, hash(2), 6881);
@@ -153,12 +190,14 @@ mod tests {
     #[test]
     fn replace_all_lists_exactly_the_new_set_and_drops_the_peers_of_the_rest() {
         let (catalog, swarm) = catalog();
-        catalog.replace_all((1..=100).map(hash));
+        catalog.replace_all((1..=100).map(|n| (hash(n), release(n))));
         assert_eq!(catalog.len(), 100);
         join(&swarm, hash(7), 6881);
         join(&swarm, hash(8), 6881);
 
-        catalog.replace_all([hash(8), hash(200)]);
+        catalog.replace_all([(hash(8), release(8)), (hash(200), release(200))]);
+        assert_eq!(catalog.release(&hash(200)), Some(release(200)));
+        assert_eq!(catalog.release(&hash(7)), None);
         assert_eq!(catalog.len(), 2);
         assert!(!catalog.contains(&hash(7)));
         assert!(catalog.contains(&hash(8)));

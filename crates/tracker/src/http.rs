@@ -7,20 +7,21 @@
 //! their passkey as the last path segment: `/announce/<passkey>` (and
 //! `udp://host:port/announce/<passkey>`, the UDP tracker's BEP 41 URL
 //! data). So `/announce/{passkey}` and `/scrape/{passkey}` are served as
-//! well. In the current modes (`open`, `listed`) the passkey is checked
-//! for its shape only, 32 hexadecimal characters (anything else is
-//! refused with "malformed passkey in the announce URL"), and is
-//! otherwise ignored: it is not looked up among the members and not
-//! stored or logged. Checking it against the members is the job of a
-//! private mode that does not exist yet. The UDP tracker parses its URL
-//! data and ignores it in these modes.
+//! well, and `?pk=<passkey>` for clients that mangle paths. In every mode
+//! a path segment must have a passkey's shape, 32 hexadecimal characters
+//! (anything else is refused with "malformed passkey in the announce
+//! URL"). Modes `open` and `listed` ignore it otherwise; mode `private`
+//! looks it up among the members ([`Tracker::announce`],
+//! [`Tracker::check_scrape_passkey`]) and refuses requests without a
+//! valid one. A passkey is never logged or stored by the tracker.
 //!
 //! Every refusal is a `200 OK` whose bencoded body holds only a
 //! `failure reason`: that is what clients read and show to their users; an
 //! HTTP error status would be shown as an opaque network error instead.
 
-use crate::service::{AnnounceInput, Tracker, Unlisted};
+use crate::service::{AnnounceInput, Rejection, Tracker, Unlisted};
 use crate::stats::bump;
+use accounting::{Passkey, PasskeyInUrl};
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
@@ -49,13 +50,6 @@ pub fn router(tracker: Arc<Tracker>) -> Router {
 /// The refusal of a passkey segment that cannot be a passkey.
 pub const MALFORMED_PASSKEY: &str = "malformed passkey in the announce URL";
 
-/// Whether `segment` has a passkey's shape: 32 hexadecimal characters
-/// (16 random bytes). Shape only: whether it belongs to a member is not
-/// checked in modes `open` and `listed`.
-pub fn is_passkey_shaped(segment: &str) -> bool {
-    segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 async fn announce_with_passkey(
     State(tracker): State<Arc<Tracker>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -63,11 +57,11 @@ async fn announce_with_passkey(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if !is_passkey_shaped(&passkey) {
+    let Some(passkey) = Passkey::parse(passkey.as_bytes()) else {
         bump(&tracker.stats().http.announces);
         return malformed_passkey(&tracker);
-    }
-    announce(State(tracker), ConnectInfo(peer), headers, uri).await
+    };
+    serve_announce(&tracker, peer, &headers, &uri, Some(passkey))
 }
 
 async fn scrape_with_passkey(
@@ -77,11 +71,11 @@ async fn scrape_with_passkey(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if !is_passkey_shaped(&passkey) {
+    let Some(passkey) = Passkey::parse(passkey.as_bytes()) else {
         bump(&tracker.stats().http.scrapes);
         return malformed_passkey(&tracker);
-    }
-    scrape(State(tracker), ConnectInfo(peer), headers, uri).await
+    };
+    serve_scrape(&tracker, peer, &headers, &uri, PasskeyInUrl::Found(passkey))
 }
 
 thread_local! {
@@ -95,23 +89,48 @@ async fn announce(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
+    serve_announce(&tracker, peer, &headers, &uri, None)
+}
+
+/// The passkey of a request: the path segment when there is one, else a
+/// `pk` query parameter.
+fn passkey_of(path: Option<Passkey>, query: Option<&[u8]>) -> PasskeyInUrl {
+    match (path, query) {
+        (Some(passkey), _) => PasskeyInUrl::Found(passkey),
+        (None, Some(text)) => {
+            Passkey::parse(text).map_or(PasskeyInUrl::Malformed, PasskeyInUrl::Found)
+        }
+        (None, None) => PasskeyInUrl::Missing,
+    }
+}
+
+fn serve_announce(
+    tracker: &Tracker,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    uri: &Uri,
+    path_passkey: Option<Passkey>,
+) -> Response {
     let stats = &tracker.stats().http;
     bump(&stats.announces);
-    let client_ip = tracker.trusted_proxies().client_ip(peer, &headers);
+    let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
     if let Err(refused) = tracker.admit(client_ip) {
-        return denied(&tracker, &refused.message);
+        return denied(tracker, &refused.message);
     }
-    let request = match wire::parse_announce(query_bytes(&uri)) {
+    let request = match wire::parse_announce(query_bytes(uri)) {
         Ok(request) => request,
-        Err(e) => return failure(&tracker, &e),
+        Err(e) => return failure(tracker, &e),
     };
     let input = AnnounceInput {
         info_hash: request.info_hash,
         peer_id: request.peer_id,
         port: request.port,
         event: request.event,
+        uploaded: request.uploaded,
+        downloaded: request.downloaded,
         left: request.left,
         numwant: request.numwant,
+        passkey: passkey_of(path_passkey, request.passkey.as_deref()),
     };
     let settings = tracker.settings();
     let format = if request.compact {
@@ -145,7 +164,7 @@ async fn announce(
     });
     match served {
         Ok(()) => bencoded(body),
-        Err(Unlisted) => unlisted(&tracker),
+        Err(rejection) => rejected(tracker, &rejection),
     }
 }
 
@@ -155,14 +174,37 @@ async fn scrape(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
+    let passkey = query_passkey(query_bytes(&uri));
+    serve_scrape(&tracker, peer, &headers, &uri, passkey)
+}
+
+/// A scrape's `pk` parameter (its own parser reads only `info_hash`).
+fn query_passkey(query: &[u8]) -> PasskeyInUrl {
+    let value = query
+        .split(|&b| b == b'&')
+        .filter_map(|pair| pair.strip_prefix(b"pk="))
+        .next_back();
+    passkey_of(None, value)
+}
+
+fn serve_scrape(
+    tracker: &Tracker,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    uri: &Uri,
+    passkey: PasskeyInUrl,
+) -> Response {
     bump(&tracker.stats().http.scrapes);
-    let client_ip = tracker.trusted_proxies().client_ip(peer, &headers);
+    let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
     if let Err(refused) = tracker.admit(client_ip) {
-        return denied(&tracker, &refused.message);
+        return denied(tracker, &refused.message);
     }
-    let hashes = match wire::parse_scrape(query_bytes(&uri)) {
+    if let Err(rejection) = tracker.check_scrape_passkey(passkey) {
+        return rejected(tracker, &rejection);
+    }
+    let hashes = match wire::parse_scrape(query_bytes(uri)) {
         Ok(hashes) => hashes,
-        Err(e) => return failure(&tracker, &e),
+        Err(e) => return failure(tracker, &e),
     };
     // Unknown hashes are answered with zero counts rather than left out:
     // a client asking about a torrent nobody announced yet learns exactly
@@ -213,10 +255,15 @@ fn denied(tracker: &Tracker, message: &str) -> Response {
     bencoded(body)
 }
 
-fn unlisted(tracker: &Tracker) -> Response {
-    bump(&tracker.stats().http.unlisted);
-    let mut body = Vec::with_capacity(64);
-    wire::write_failure(&mut body, Unlisted::MESSAGE);
+fn rejected(tracker: &Tracker, rejection: &Rejection) -> Response {
+    let stats = &tracker.stats().http;
+    bump(match rejection {
+        Rejection::Unlisted => &stats.unlisted,
+        _ => &stats.unauthorized,
+    });
+    let message = rejection.message();
+    let mut body = Vec::with_capacity(16 + message.len());
+    wire::write_failure(&mut body, &message);
     bencoded(body)
 }
 
@@ -229,19 +276,4 @@ fn bencoded(body: Vec<u8>) -> Response {
         body,
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_passkey_shaped;
-
-    #[test]
-    fn a_passkey_is_32_hex_characters_of_either_case() {
-        assert!(is_passkey_shaped("0123456789abcdef0123456789ABCDEF"));
-        assert!(!is_passkey_shaped(""));
-        assert!(!is_passkey_shaped(&"a".repeat(31)));
-        assert!(!is_passkey_shaped(&"a".repeat(33)));
-        assert!(!is_passkey_shaped(&"g".repeat(32)));
-        assert!(!is_passkey_shaped(&"é".repeat(16)));
-    }
 }

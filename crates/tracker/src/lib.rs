@@ -44,6 +44,8 @@ pub mod udp;
 
 pub use catalog::Catalog;
 pub use client_ip::TrustedProxies;
-pub use service::{Refused, Tracker, TrackerMode, TrackerSettings, Unlisted};
+pub use service::{
+    Accounting, AnnounceInput, Refused, Rejection, Tracker, TrackerMode, TrackerSettings, Unlisted,
+};
 pub use shutdown::Shutdown;
 pub use stats::{Stats, StatsSnapshot};

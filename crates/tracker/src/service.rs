@@ -5,12 +5,16 @@
 //! protocol-neutral. Access rules are checked here ([`Tracker::admit`]),
 //! once, instead of in each server, and so is the tracker mode
 //! ([`TrackerMode`]): in mode `listed` an announce or scrape for a hash
-//! not in the [`Catalog`] is refused here.
+//! not in the [`Catalog`] is refused here, and in mode `private` the
+//! passkey is resolved to a member and the announce credited to them
+//! ([`accounting::Ledger`]) before the swarm sees it.
 
 use crate::catalog::Catalog;
 use crate::client_ip::TrustedProxies;
 use crate::stats::Stats;
+use accounting::{Counters, Ledger, Members, PasskeyInUrl, Refusal, Report};
 use policy::{Policy, PolicyHandle, Scope};
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use swarm::{Announce, Clock, PeerOut, Secs, Swarm, SwarmCounts};
@@ -45,6 +49,19 @@ pub enum TrackerMode {
     /// releases); announces for others are refused and scrapes say
     /// nothing about them.
     Listed,
+    /// Listed, and every announce carries a member's passkey; each
+    /// member's uploaded and downloaded bytes are accounted per release.
+    Private,
+}
+
+impl TrackerMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackerMode::Open => "open",
+            TrackerMode::Listed => "listed",
+            TrackerMode::Private => "private",
+        }
+    }
 }
 
 /// A request for a torrent this tracker does not serve (mode `listed`).
@@ -57,6 +74,45 @@ impl Unlisted {
     pub const MESSAGE: &'static str = "torrent not registered with this tracker";
 }
 
+/// Why an announce is not served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// The hash is not listed (modes `listed` and `private`).
+    Unlisted,
+    /// Mode `private`: the announce URL has no passkey.
+    NoPasskey,
+    /// Mode `private`: something in the passkey's place is not one.
+    MalformedPasskey,
+    /// Mode `private`: no member has this passkey (never had, rotated
+    /// away, account disabled or deleted).
+    UnknownPasskey,
+    /// Mode `private`: an accounting rule refuses a new download.
+    Rule(Refusal),
+}
+
+impl Rejection {
+    /// The `failure reason` clients show to their users.
+    pub fn message(&self) -> Cow<'static, str> {
+        match self {
+            Rejection::Unlisted => Cow::Borrowed(Unlisted::MESSAGE),
+            Rejection::NoPasskey => Cow::Borrowed(
+                "this tracker needs your passkey: download the .torrent again from the site",
+            ),
+            Rejection::MalformedPasskey => Cow::Borrowed("malformed passkey in the announce URL"),
+            Rejection::UnknownPasskey => Cow::Borrowed(
+                "unknown or revoked passkey: download the .torrent again from the site",
+            ),
+            Rejection::Rule(refusal) => Cow::Owned(refusal.message()),
+        }
+    }
+}
+
+impl From<Unlisted> for Rejection {
+    fn from(_: Unlisted) -> Self {
+        Rejection::Unlisted
+    }
+}
+
 /// An announce after the wire format has been parsed.
 #[derive(Clone, Copy, Debug)]
 pub struct AnnounceInput {
@@ -64,8 +120,20 @@ pub struct AnnounceInput {
     pub peer_id: PeerId,
     pub port: u16,
     pub event: AnnounceEvent,
+    pub uploaded: u64,
+    pub downloaded: u64,
     pub left: u64,
     pub numwant: Option<u32>,
+    /// What the announce URL said about a passkey; only mode `private`
+    /// reads it.
+    pub passkey: PasskeyInUrl,
+}
+
+/// What mode `private` adds: who may announce and what they moved.
+#[derive(Debug)]
+pub struct Accounting {
+    pub members: Arc<Members>,
+    pub ledger: Arc<Ledger>,
 }
 
 /// The tracker: swarm store, clock, connection-id secret and counters.
@@ -78,9 +146,11 @@ pub struct Tracker {
     stats: Stats,
     policy: Arc<PolicyHandle>,
     trusted_proxies: TrustedProxies,
-    /// `Some` exactly in mode `listed`: the open mode's only extra work is
-    /// this check.
+    /// `Some` exactly in modes `listed` and `private`: the open mode's
+    /// only extra work is this check.
     catalog: Option<Catalog>,
+    /// `Some` exactly in mode `private`.
+    accounting: Option<Accounting>,
 }
 
 /// A request the access policy refuses, with the operator's message.
@@ -107,24 +177,53 @@ impl Tracker {
             policy: Arc::new(PolicyHandle::new(Policy::allow_all())),
             trusted_proxies: TrustedProxies::default(),
             catalog: None,
+            accounting: None,
         }
     }
 
-    /// Serves the torrents `mode` says; mode `listed` starts with an empty
-    /// catalog (fill it with [`Catalog::replace_all`]).
+    /// Serves the torrents `mode` says; modes `listed` and `private`
+    /// start with an empty catalog (fill it with
+    /// [`Catalog::replace_all`]). Mode `private` needs
+    /// [`Tracker::with_accounting`] as well; until then it knows no
+    /// member and refuses every announce.
     pub fn with_mode(mut self, mode: TrackerMode) -> Self {
         self.catalog = match mode {
             TrackerMode::Open => None,
-            TrackerMode::Listed => Some(Catalog::new(Arc::clone(&self.swarm))),
+            TrackerMode::Listed | TrackerMode::Private => {
+                Some(Catalog::new(Arc::clone(&self.swarm)))
+            }
         };
+        self.accounting = (mode == TrackerMode::Private).then(|| Accounting {
+            members: Arc::new(Members::new()),
+            ledger: Arc::new(Ledger::new(accounting::LedgerConfig::default())),
+        });
+        self
+    }
+
+    /// Mode `private`'s member directory and ledger (the mode must be
+    /// `private` already).
+    pub fn with_accounting(mut self, members: Arc<Members>, ledger: Arc<Ledger>) -> Self {
+        debug_assert!(
+            self.accounting.is_some(),
+            "with_accounting outside mode private"
+        );
+        if self.accounting.is_some() {
+            self.accounting = Some(Accounting { members, ledger });
+        }
         self
     }
 
     pub fn mode(&self) -> TrackerMode {
-        match self.catalog {
-            None => TrackerMode::Open,
-            Some(_) => TrackerMode::Listed,
+        match (&self.catalog, &self.accounting) {
+            (None, _) => TrackerMode::Open,
+            (Some(_), None) => TrackerMode::Listed,
+            (Some(_), Some(_)) => TrackerMode::Private,
         }
+    }
+
+    /// The member directory and ledger, in mode `private` only.
+    pub fn accounting(&self) -> Option<&Accounting> {
+        self.accounting.as_ref()
     }
 
     /// The listed info-hashes, in mode `listed` only. The portal inserts a
@@ -204,13 +303,15 @@ impl Tracker {
 
     /// Records an announce from `client_ip` and fills `peers` with peers of
     /// the same address family; in mode `listed`, refuses one for a hash
-    /// that is not listed and leaves `peers` alone.
+    /// that is not listed and leaves `peers` alone; in mode `private`,
+    /// also one without a member's passkey or refused by an accounting
+    /// rule, and credits the member otherwise.
     pub fn announce(
         &self,
         client_ip: IpAddr,
         input: &AnnounceInput,
         peers: &mut Vec<PeerOut>,
-    ) -> Result<SwarmCounts, Unlisted> {
+    ) -> Result<SwarmCounts, Rejection> {
         let announce = Announce {
             info_hash: input.info_hash,
             peer_id: input.peer_id,
@@ -220,12 +321,57 @@ impl Tracker {
             numwant: input.numwant.map(|n| n as usize),
         };
         let now = self.clock.now();
-        match self.catalog {
-            None => Ok(self.swarm.announce(&announce, now, peers)),
-            Some(_) => self
-                .swarm
-                .announce_listed(&announce, now, peers)
-                .ok_or(Unlisted),
+        let Some(catalog) = &self.catalog else {
+            return Ok(self.swarm.announce(&announce, now, peers));
+        };
+        if let Some(accounting) = &self.accounting {
+            let member = match input.passkey {
+                PasskeyInUrl::Found(passkey) => accounting
+                    .members
+                    .get(&passkey)
+                    .ok_or(Rejection::UnknownPasskey)?,
+                PasskeyInUrl::Missing => return Err(Rejection::NoPasskey),
+                PasskeyInUrl::Malformed => return Err(Rejection::MalformedPasskey),
+            };
+            let release = catalog
+                .release(&input.info_hash)
+                .ok_or(Rejection::Unlisted)?;
+            let report = Report {
+                member,
+                release,
+                info_hash: input.info_hash,
+                peer_id: input.peer_id,
+                event: input.event,
+                counters: Counters {
+                    uploaded: input.uploaded,
+                    downloaded: input.downloaded,
+                },
+                left: input.left,
+            };
+            accounting
+                .ledger
+                .record(&report, now)
+                .map_err(Rejection::Rule)?;
+        }
+        self.swarm
+            .announce_listed(&announce, now, peers)
+            .ok_or(Rejection::Unlisted)
+    }
+
+    /// Mode `private`: whether a scrape's passkey belongs to a member.
+    /// Other modes ask for none.
+    pub fn check_scrape_passkey(&self, passkey: PasskeyInUrl) -> Result<(), Rejection> {
+        let Some(accounting) = &self.accounting else {
+            return Ok(());
+        };
+        match passkey {
+            PasskeyInUrl::Found(passkey) => accounting
+                .members
+                .get(&passkey)
+                .map(|_| ())
+                .ok_or(Rejection::UnknownPasskey),
+            PasskeyInUrl::Missing => Err(Rejection::NoPasskey),
+            PasskeyInUrl::Malformed => Err(Rejection::MalformedPasskey),
         }
     }
 

@@ -21,6 +21,10 @@ pub struct ProtocolStats {
     /// Mode `listed`: announces refused, and info-hashes a scrape asked
     /// about and was told nothing of, because the hash is not listed.
     pub unlisted: AtomicU64,
+    /// Mode `private`: announces and scrapes refused for their passkey
+    /// (missing, malformed, unknown, revoked) or by an accounting rule
+    /// (minimum ratio, download limit).
+    pub unauthorized: AtomicU64,
     /// Replies the socket would not take (buffer full, peer gone).
     pub send_failures: AtomicU64,
 }
@@ -41,6 +45,7 @@ pub struct ProtocolSnapshot {
     pub dropped: u64,
     pub denied: u64,
     pub unlisted: u64,
+    pub unauthorized: u64,
     pub send_failures: u64,
 }
 
@@ -65,6 +70,7 @@ impl ProtocolStats {
             dropped: read(&self.dropped),
             denied: read(&self.denied),
             unlisted: read(&self.unlisted),
+            unauthorized: read(&self.unauthorized),
             send_failures: read(&self.send_failures),
         }
     }

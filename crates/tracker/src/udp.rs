@@ -8,9 +8,10 @@
 //! Connection ids are stateless (see `tracker_proto::udp::connection_id`):
 //! a flood of connect packets costs CPU, never memory.
 
-use crate::service::{AnnounceInput, Tracker, Unlisted};
+use crate::service::{AnnounceInput, Rejection, Tracker, Unlisted};
 use crate::shutdown::Shutdown;
 use crate::stats::bump;
+use accounting::{PasskeyInUrl, passkey_in_url};
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -178,18 +179,34 @@ impl Worker {
     /// peer list into the reply buffer: no per-request allocation. A hash
     /// the tracker does not serve gets an error packet.
     fn announce(&mut self, req: &AnnounceRequest, ip: IpAddr) {
+        // BEP 41 URL data is read only where a passkey matters.
+        let passkey = if self.tracker.accounting().is_some() {
+            passkey_in_url(&req.url_data)
+        } else {
+            PasskeyInUrl::Missing
+        };
         let input = AnnounceInput {
             info_hash: req.info_hash,
             peer_id: req.peer_id,
             port: req.port,
             event: req.event,
+            uploaded: req.uploaded,
+            downloaded: req.downloaded,
             left: req.left,
             numwant: req.num_want,
+            passkey,
         };
-        let Ok(counts) = self.tracker.announce(ip, &input, &mut self.peers) else {
-            bump(&self.tracker.stats().udp.unlisted);
-            write_error(&mut self.reply, req.transaction_id, Unlisted::MESSAGE);
-            return;
+        let counts = match self.tracker.announce(ip, &input, &mut self.peers) {
+            Ok(counts) => counts,
+            Err(rejection) => {
+                let stats = &self.tracker.stats().udp;
+                bump(match rejection {
+                    Rejection::Unlisted => &stats.unlisted,
+                    _ => &stats.unauthorized,
+                });
+                write_error(&mut self.reply, req.transaction_id, &rejection.message());
+                return;
+            }
         };
         let header = AnnounceHeader {
             transaction_id: req.transaction_id,

@@ -218,7 +218,8 @@ pub(crate) async fn change_status(
     }
     // Read back: the stored status decides what the tracker serves.
     if let Some(release) = state.store.release(id).await? {
-        super::listing::follow_status(state, &hashes(&release)?, release.status);
+        let tracked = super::listing::tracked(release.id, false);
+        super::listing::follow_status(state, tracked, &hashes(&release)?, release.status);
     }
     Ok(id)
 }

@@ -21,23 +21,39 @@
 //! (`Store::approved_info_hashes`).
 
 use crate::PortalState;
+use accounting::{Release, ReleaseId};
 use metainfo::InfoHashes;
 use store::ReleaseStatus;
 
+/// The tracker's view of release `id`: what mode `private` credits
+/// announces to.
+pub(crate) fn tracked(id: i64, freeleech: bool) -> Release {
+    Release {
+        id: ReleaseId(id),
+        freeleech,
+    }
+}
+
 /// Lists `hashes` if `status` is approved, unlists them otherwise.
-pub(crate) fn follow_status(state: &PortalState, hashes: &InfoHashes, status: ReleaseStatus) {
+pub(crate) fn follow_status(
+    state: &PortalState,
+    release: Release,
+    hashes: &InfoHashes,
+    status: ReleaseStatus,
+) {
     if status == ReleaseStatus::Approved {
-        list(state, hashes);
+        list(state, release, hashes);
     } else {
         unlist(state, hashes);
     }
 }
 
-/// Lists `hashes`: announces for them are served from the next one on.
-pub(crate) fn list(state: &PortalState, hashes: &InfoHashes) {
+/// Lists `hashes` for `release`: announces for them are served from the
+/// next one on.
+pub(crate) fn list(state: &PortalState, release: Release, hashes: &InfoHashes) {
     if let Some(catalog) = state.tracker.catalog() {
         for hash in hashes.tracker_hashes() {
-            catalog.insert(hash);
+            catalog.insert(hash, release);
         }
     }
 }

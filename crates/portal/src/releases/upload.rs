@@ -327,7 +327,7 @@ pub(crate) async fn store_release(
     match created {
         Ok(id) => {
             if status == ReleaseStatus::Approved {
-                super::listing::list(state, &hashes);
+                super::listing::list(state, super::listing::tracked(id, false), &hashes);
             }
             Ok(Uploaded { id, hashes, status })
         }

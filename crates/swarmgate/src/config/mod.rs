@@ -12,7 +12,8 @@
 //! rendered into `swarmgate config example` (see [`crate::example`]).
 //!
 //! One module per part of the system, each with its sections, defaults
-//! and checks: [`tracker`] (`[tracker]`), [`portal`] (`[portal]`,
+//! and checks: [`tracker`] (`[tracker]`), [`accounting`]
+//! (`[accounting]`), [`portal`] (`[portal]`,
 //! `[accounts]`, and their conversion into the portal crate's settings),
 //! [`access`] (`[policy]`, `[network]`), [`storage`] (`[storage]`,
 //! [`SecretUrl`]). Here: the whole [`Config`], `[log]`, loading and
@@ -20,11 +21,13 @@
 //! them all.
 
 pub mod access;
+pub mod accounting;
 pub mod portal;
 pub mod storage;
 pub mod tracker;
 
 pub use access::{NetworkConfig, PolicyConfig};
+pub use accounting::AccountingConfig;
 pub use portal::{
     AccountsConfig, PortalConfig, PrivateTorrents, RegistrationMode, SecureCookiesMode,
 };
@@ -48,6 +51,7 @@ const TEST_ENV_PREFIX: &str = "TEST_";
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub tracker: TrackerConfig,
+    pub accounting: AccountingConfig,
     pub portal: PortalConfig,
     pub accounts: AccountsConfig,
     pub policy: PolicyConfig,
@@ -127,6 +131,7 @@ impl Config {
     /// Checks that go beyond types, section by section.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.tracker.validate()?;
+        self.accounting.validate()?;
         self.portal.validate()?;
         self.accounts.validate()?;
         self.storage.validate()

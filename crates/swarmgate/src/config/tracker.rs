@@ -35,10 +35,14 @@ pub struct TrackerConfig {
     /// most 200).
     pub max_numwant: usize,
     /// Which torrents are tracked: `open` (any info-hash, from its first
-    /// announce) or `listed` (only the info-hashes of releases approved in
+    /// announce), `listed` (only the info-hashes of releases approved in
     /// the portal; other announces are refused with "torrent not
-    /// registered with this tracker"). Approving, unapproving or deleting
-    /// a release takes effect on the tracker at once.
+    /// registered with this tracker"), or `private` (listed, and every
+    /// announce must carry a member's passkey, as in the .torrent files
+    /// the portal hands out; each member's uploaded and downloaded bytes
+    /// are accounted per release, see `[accounting]`). Approving,
+    /// unapproving or deleting a release takes effect on the tracker at
+    /// once.
     pub mode: TrackerMode,
 }
 
@@ -47,6 +51,7 @@ pub struct TrackerConfig {
 pub enum TrackerMode {
     Open,
     Listed,
+    Private,
 }
 
 impl From<TrackerMode> for ::tracker::TrackerMode {
@@ -54,6 +59,7 @@ impl From<TrackerMode> for ::tracker::TrackerMode {
         match mode {
             TrackerMode::Open => Self::Open,
             TrackerMode::Listed => Self::Listed,
+            TrackerMode::Private => Self::Private,
         }
     }
 }

@@ -1,0 +1,159 @@
+//! Tracker mode `private` and the catalog: loading what the tracker
+//! checks on every announce (listed releases, members by passkey), keeping
+//! the members in step with the database, and writing the ledger's credit
+//! to it.
+//!
+//! # Credit never counted twice
+//!
+//! The flusher takes the ledger's pending credit, writes it in one
+//! transaction, and on failure hands it back to the ledger, where it adds
+//! to what accrued meanwhile; the next attempt writes both. A transaction
+//! either committed or did not, so no credit is written twice; a crash
+//! (`kill -9`) loses what was pending, at most one interval's worth.
+
+use crate::config::AccountingConfig;
+use accounting::{Ledger, Member, MemberId, Members, Passkey, Release, ReleaseId};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use store::{Store, StoreError, TransferCredit};
+use tracker::{Catalog, Shutdown};
+use tracker_proto::InfoHash;
+
+/// Makes the catalog the approved releases in the database. Returns how
+/// many hashes are listed.
+pub async fn load_catalog(store: &Store, catalog: &Catalog) -> Result<usize, StoreError> {
+    let releases = store.listed_releases().await?;
+    let entries: Vec<(InfoHash, Release)> = releases
+        .iter()
+        .flat_map(|r| {
+            let release = Release {
+                id: ReleaseId(r.id),
+                freeleech: r.freeleech,
+            };
+            r.hashes.iter().map(move |hash| (*hash, release))
+        })
+        .collect();
+    catalog.replace_all(entries);
+    Ok(catalog.len())
+}
+
+/// Makes `members` the database's enabled accounts, each allowed to start
+/// downloads or not under the minimum-ratio rule. Returns how many.
+pub async fn load_members(
+    store: &Store,
+    members: &Members,
+    config: &AccountingConfig,
+) -> Result<usize, StoreError> {
+    let rows = store.tracker_members().await?;
+    let mut skipped = 0usize;
+    let entries: Vec<(Passkey, Member)> = rows
+        .iter()
+        .filter_map(|row| {
+            let Some(passkey) = Passkey::parse(row.passkey.as_bytes()) else {
+                skipped += 1;
+                return None;
+            };
+            let member = Member {
+                id: MemberId(row.user_id),
+                may_start_downloads: config
+                    .may_start_downloads(row.totals.uploaded, row.totals.downloaded),
+            };
+            Some((passkey, member))
+        })
+        .collect();
+    if skipped > 0 {
+        tracing::warn!(
+            accounts = skipped,
+            "accounts with a malformed passkey cannot use the tracker"
+        );
+    }
+    members.replace_all(entries);
+    Ok(members.len())
+}
+
+/// Reloads the members every `config.members_reload_secs` (the portal and
+/// the control socket apply changes at once; this catches the rest and
+/// re-evaluates the minimum ratio).
+pub fn spawn_members_reload(
+    store: Store,
+    members: Arc<Members>,
+    config: AccountingConfig,
+    shutdown: Shutdown,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(config.members_reload_secs));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                () = shutdown.wait() => return,
+                _ = tick.tick() => {
+                    if let Err(e) = load_members(&store, &members, &config).await {
+                        tracing::warn!(error = %e, "reloading the tracker's members failed; keeping the current ones");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Writes the ledger's credit every `interval_secs` and once more at
+/// shutdown; returns when that last write is done (or failed).
+pub fn spawn_flusher(
+    ledger: Arc<Ledger>,
+    store: Store,
+    interval_secs: u64,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            let stopping = tokio::select! {
+                () = shutdown.wait() => true,
+                _ = tick.tick() => false,
+            };
+            flush(&ledger, &store).await;
+            if stopping {
+                return;
+            }
+        }
+    })
+}
+
+/// One write of the pending credit; on failure it goes back to the ledger.
+pub async fn flush(ledger: &Ledger, store: &Store) {
+    let entries = ledger.take_pending();
+    if entries.is_empty() {
+        return;
+    }
+    let credits: Vec<TransferCredit> = entries
+        .iter()
+        .map(|e| TransferCredit {
+            user_id: e.member.0,
+            release_id: e.release.0,
+            uploaded: e.credit.uploaded,
+            downloaded: e.credit.downloaded,
+            snatched: e.credit.snatched,
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    match store.add_transfers(&credits, unix_now()).await {
+        Ok(()) => tracing::debug!(
+            rows = credits.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "accounting flushed"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, rows = credits.len(), "writing accounting failed; will retry");
+            ledger.restore(entries);
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
