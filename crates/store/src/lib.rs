@@ -247,10 +247,11 @@ pub use accounts::{
 };
 mod import;
 mod search;
+mod search_sql;
 pub use catalog::{
     Category, Comment, NewCategory, NewRelease, Release, ReleaseFile, ReleaseStatus,
 };
-pub use search::{ReleaseHashes, ReleasePage, ReleaseQuery, ReleaseSort};
+pub use search::{ReleaseHashes, ReleasePage, ReleaseQuery, ReleaseSort, TOTAL_CAP};
 mod api_tokens;
 mod member_data;
 pub use api_tokens::MAX_API_TOKENS_PER_USER;

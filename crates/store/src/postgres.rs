@@ -119,5 +119,22 @@ pub(crate) fn match_expression(terms: &crate::search::Terms) -> String {
     expression
 }
 
+/// The planner chooses between the GIN index and the order's index
+/// itself (see [`PERSISTENT_LISTING`]).
+pub(crate) const DRIVE_FROM_MATCHES: bool = false;
+
+/// Listings run as unnamed statements, planned with their parameters
+/// each time. A prepared statement switches to a generic plan after five
+/// runs, and a generic plan cannot see how many releases `search @@ $n`
+/// matches: it walks the date index for every query, which reads the
+/// whole index for a word that matches nothing. Planning costs well
+/// under a millisecond.
+pub(crate) const PERSISTENT_LISTING: bool = false;
+
+/// PostgreSQL has no index hints; its planner chooses.
+pub(crate) fn order_index(_sort: crate::search::ReleaseSort) -> Option<&'static str> {
+    None
+}
+
 /// Title order in the database's collation, case folded.
 pub(crate) const BY_NAME: &str = "lower(r.title), r.id";

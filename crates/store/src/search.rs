@@ -32,10 +32,20 @@
 //! the swarm periodically ([`Store::set_seeders`]). Nothing per peer is
 //! stored. Pages show live counts, so a row's number may differ slightly
 //! from the order it was sorted in until the next refresh.
+//!
+//! # Totals and plans
+//!
+//! Counting every match of a common word costs more than finding its
+//! page, so the count stops at [`TOTAL_CAP`] (or one past the end of a
+//! deeper page) and [`ReleasePage::total_exact`] says whether it did.
+//! The count runs first and chooses the page's plan (`search_sql`): a
+//! capped count means dense matches, found by walking the order's index;
+//! an exact one means few, which SQLite sorts after reading them from
+//! the full-text index. Figures: `bench/search.sh`, bench/README.md.
 
 use crate::catalog::{Release, ReleaseStatus, release_from_row};
-use crate::sql::{self, Condition};
-use crate::{Pool, Store, StoreError};
+use crate::search_sql::{self, Condition, Filter};
+use crate::{Pool, Store, StoreError, sql};
 use tracker_proto::InfoHash;
 
 /// At most this many words of a query are used.
@@ -119,11 +129,23 @@ impl Default for ReleaseQuery<'_> {
     }
 }
 
-/// One page of a listing and how many releases match in all.
+/// Counting the releases a listing matches stops at this many (or, on
+/// a page beyond it, at the first release after the page): counting
+/// every match of a common word would cost more than finding the page.
+/// A listing shows such a total as "10000+".
+pub const TOTAL_CAP: u64 = 10_000;
+
+/// One page of a listing and how many releases match.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReleasePage {
     pub releases: Vec<Release>,
+    /// Exactly how many match when `total_exact`; otherwise at least
+    /// this many (the count stopped: see [`TOTAL_CAP`]). It is always
+    /// at least `TOTAL_CAP` then, and more than the releases up to the
+    /// end of this page, so `page * per_page < total` still tells
+    /// whether a next page exists.
     pub total: u64,
+    pub total_exact: bool,
 }
 
 /// The words of `text` as the search index keeps them: maximal runs of
@@ -232,7 +254,9 @@ fn to_i64(value: u64) -> i64 {
 }
 
 impl Store {
-    /// A page of releases matching `query` in its order, with the total.
+    /// A page of releases matching `query` in its order, with the total
+    /// counted up to [`TOTAL_CAP`] (further on deep pages: see
+    /// [`ReleasePage`]).
     pub async fn list_releases(&self, query: &ReleaseQuery<'_>) -> Result<ReleasePage, StoreError> {
         let mut conditions = Vec::new();
         let mut params = Vec::new();
@@ -261,9 +285,12 @@ impl Store {
             conditions.push(Condition::Text);
             params.push(Param::Match);
         }
-        let per_page = i64::from(query.per_page);
-        let offset = i64::from(query.page.max(1) - 1) * per_page;
-        // Binds the filter's parameters in the order `sql` numbers them.
+        let filter = Filter::new(&conditions);
+        let per_page = u64::from(query.per_page);
+        let offset = u64::from(query.page.max(1) - 1) * per_page;
+        // Enough to tell whether a page follows this one.
+        let limit = TOTAL_CAP.max(offset + per_page + 1);
+        // Binds the filter's parameters in the order `Filter` numbers them.
         macro_rules! bind_filter {
             ($query:expr, $expression:expr) => {{
                 let mut q = $query;
@@ -280,27 +307,63 @@ impl Store {
         on_backend!(self, |pool, dialect| {
             let expression = dialect::match_expression(&terms);
             let order = match query.sort {
-                ReleaseSort::Date => sql::BY_DATE,
-                ReleaseSort::Seeders => sql::BY_SEEDERS,
-                ReleaseSort::Size => sql::BY_SIZE,
+                ReleaseSort::Date => search_sql::BY_DATE,
+                ReleaseSort::Seeders => search_sql::BY_SEEDERS,
+                ReleaseSort::Size => search_sql::BY_SIZE,
                 ReleaseSort::Name => dialect::BY_NAME,
             };
-            let list_sql = sql::list_releases(&conditions, dialect::text_match, order);
-            let count_sql = sql::count_releases(&conditions, dialect::text_match);
-            let rows = bind_filter!(sqlx::query(&list_sql), expression.as_str())
-                .bind(per_page)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?;
-            let total: i64 = bind_filter!(sqlx::query_scalar(&count_sql), expression.as_str())
+            let drive = dialect::DRIVE_FROM_MATCHES && !terms.is_empty();
+            let count_sql = if drive {
+                search_sql::drive_count(&filter)
+            } else {
+                search_sql::walk_count(&filter, dialect::text_match)
+            };
+            let counted: i64 = bind_filter!(sqlx::query_scalar(&count_sql), expression.as_str())
+                .bind(to_i64(limit))
+                .persistent(dialect::PERSISTENT_LISTING)
                 .fetch_one(pool)
+                .await?;
+            let total = u64::try_from(counted).unwrap_or(0);
+            let total_exact = total < limit;
+            if total_exact && total <= offset {
+                // Nothing on this page: no need to look.
+                return Ok(ReleasePage {
+                    releases: Vec::new(),
+                    total,
+                    total_exact,
+                });
+            }
+            let list_sql = if drive && total_exact {
+                // Few enough matches to sort them all: drive from them.
+                search_sql::drive_page(&filter, order)
+            } else {
+                // At least TOTAL_CAP matches (or as many as up to this
+                // page's end) are dense enough that walking the order's
+                // index fills the page after about (offset + per_page) *
+                // releases / TOTAL_CAP entries at worst; a range filter
+                // (size, date) would otherwise tempt SQLite into reading
+                // the whole range and sorting it. With fewer, leave the
+                // choice to the planner (a small category's own index).
+                let index = if total_exact || query.status.is_none() {
+                    None
+                } else {
+                    dialect::order_index(query.sort)
+                };
+                search_sql::walk_page(&filter, dialect::text_match, order, index)
+            };
+            let rows = bind_filter!(sqlx::query(&list_sql), expression.as_str())
+                .bind(to_i64(per_page))
+                .bind(to_i64(offset))
+                .persistent(dialect::PERSISTENT_LISTING)
+                .fetch_all(pool)
                 .await?;
             Ok(ReleasePage {
                 releases: rows
                     .iter()
                     .map(release_from_row)
                     .collect::<Result<_, _>>()?,
-                total: u64::try_from(total).unwrap_or(0),
+                total,
+                total_exact,
             })
         })
     }
@@ -329,19 +392,19 @@ impl Store {
     }
 
     /// Stores the releases' seeder counts for the "most seeders" order,
-    /// in one transaction; returns how many changed. Unknown ids are
-    /// skipped.
+    /// in one transaction of a few statements; returns how many changed.
+    /// Only changed counts are written; unknown ids are skipped.
     pub async fn set_seeders(&self, counts: &[(i64, u64)]) -> Result<u64, StoreError> {
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut changed = 0;
-            for (id, seeders) in counts {
-                changed += sqlx::query(sql::SET_SEEDERS)
-                    .bind(to_i64(*seeders))
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+            for chunk in counts.chunks(sql::ROWS_PER_STATEMENT) {
+                let statement = search_sql::set_seeders(chunk.len());
+                let mut query = sqlx::query(&statement);
+                for (id, seeders) in chunk {
+                    query = query.bind(*id).bind(to_i64(*seeders));
+                }
+                changed += query.execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
             Ok(changed)

@@ -144,84 +144,9 @@ pub(crate) const RELEASE_TAGS: &str =
 pub(crate) const SET_RELEASE_STATUS: &str = "UPDATE releases SET status = $1 WHERE id = $2";
 pub(crate) const DELETE_RELEASE: &str = "DELETE FROM releases WHERE id = $1";
 
-/// One condition of a listing's `WHERE`, in the order its parameters
-/// are bound: each binds one, `Categories(n)` binds n ids.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Condition {
-    Status,
-    Categories(usize),
-    MinSize,
-    MaxSize,
-    AddedSince,
-    /// The dialect's full-text match (`text_match`) of one expression.
-    Text,
-}
-
-/// The `WHERE` clause of a listing and the number of parameters it
-/// binds, numbered from 1 in the order of `conditions`.
-fn release_filter(conditions: &[Condition], text_match: fn(usize) -> String) -> (String, usize) {
-    let mut clauses = Vec::new();
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        n
-    };
-    for condition in conditions {
-        clauses.push(match *condition {
-            Condition::Status => format!("r.status = ${}", next()),
-            Condition::Categories(count) => {
-                let list: Vec<String> = (0..count).map(|_| format!("${}", next())).collect();
-                format!("r.category_id IN ({})", list.join(", "))
-            }
-            Condition::MinSize => format!("r.size >= ${}", next()),
-            Condition::MaxSize => format!("r.size <= ${}", next()),
-            Condition::AddedSince => format!("r.created_at >= ${}", next()),
-            Condition::Text => text_match(next()),
-        });
-    }
-    let clause = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", clauses.join(" AND "))
-    };
-    (clause, n)
-}
-
-/// Newest first; the other orders break ties by id so pages never
-/// overlap. Each matches an index led by `status` (see the search
-/// migration); the name order is the dialect's (`BY_NAME`).
-pub(crate) const BY_DATE: &str = "r.created_at DESC, r.id DESC";
-pub(crate) const BY_SEEDERS: &str = "r.seeders DESC, r.id DESC";
-pub(crate) const BY_SIZE: &str = "r.size DESC, r.id DESC";
-
-/// A page of releases in `order`: the filter's parameters, then `LIMIT`
-/// and `OFFSET`.
-pub(crate) fn list_releases(
-    conditions: &[Condition],
-    text_match: fn(usize) -> String,
-    order: &str,
-) -> String {
-    let (filter, n) = release_filter(conditions, text_match);
-    format!(
-        "{RELEASE_COLUMNS}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    )
-}
-
-/// How many releases the same filter matches.
-pub(crate) fn count_releases(conditions: &[Condition], text_match: fn(usize) -> String) -> String {
-    let (filter, _) = release_filter(conditions, text_match);
-    format!("SELECT COUNT(*) FROM releases r{filter}")
-}
-
 /// Approved releases with both hashes: what the seeders refresh counts.
 pub(crate) const APPROVED_RELEASE_HASHES: &str =
     "SELECT id, info_hash_v1, info_hash_v2 FROM releases WHERE status = 'approved'";
-/// Writes only a changed count, so an idle refresh writes no pages.
-pub(crate) const SET_SEEDERS: &str =
-    "UPDATE releases SET seeders = $1 WHERE id = $2 AND seeders <> $1";
-
 pub(crate) const INSERT_COMMENT: &str = "INSERT INTO comments (release_id, user_id, body, created_at) \
      VALUES ($1, $2, $3, $4) RETURNING id";
 /// A release's comments, oldest first; hidden ones only when $2 is true.
@@ -247,29 +172,6 @@ fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_listing_numbers_its_filters_then_limit_and_offset() {
-        let text = |n| format!("MATCH(${n})");
-        let all = [
-            Condition::Status,
-            Condition::Categories(2),
-            Condition::MinSize,
-            Condition::MaxSize,
-            Condition::AddedSince,
-            Condition::Text,
-        ];
-        let sql = list_releases(&all, text, BY_SIZE);
-        assert!(
-            sql.ends_with(
-                "WHERE r.status = $1 AND r.category_id IN ($2, $3) \
-                 AND r.size >= $4 AND r.size <= $5 AND r.created_at >= $6 AND MATCH($7) \
-                 ORDER BY r.size DESC, r.id DESC LIMIT $8 OFFSET $9"
-            ),
-            "{sql}"
-        );
-        assert_eq!(count_releases(&[], text), "SELECT COUNT(*) FROM releases r");
-    }
 
     #[test]
     fn placeholders_number_every_column_of_every_row() {

@@ -53,11 +53,14 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool, StoreError> {
 pub(crate) const INDEX_RELEASE: &str =
     "INSERT INTO release_search (rowid, document) VALUES ($1, $2)";
 
-/// Releases whose document matches the FTS5 expression in `$n`. As an
-/// `IN` list the planner may drive the query from the index in listing
-/// order and stop at the page, or from the match set when it is small.
+/// Releases whose document matches the FTS5 expression in `$n`, for a
+/// walk of the order's index (`search_sql`): the match set is built once
+/// per statement and each release of the walk is looked up in it. The
+/// unary `+` keeps the planner from reading the set's releases by id and
+/// sorting them all instead: with the page size a bound parameter, it
+/// cannot see that the walk stops early.
 pub(crate) fn text_match(n: usize) -> String {
-    format!("r.id IN (SELECT rowid FROM release_search WHERE release_search MATCH ${n})")
+    format!("+r.id IN (SELECT rowid FROM release_search WHERE release_search MATCH ${n})")
 }
 
 /// An FTS5 expression requiring every term: each a quoted string (so no
@@ -77,6 +80,27 @@ pub(crate) fn match_expression(terms: &crate::search::Terms) -> String {
         expression.push('*');
     }
     expression
+}
+
+/// SQLite's planner cannot tell a common word from a rare one, so a text
+/// search counts its matches first and drives the page from them when
+/// they are few (`search_sql`).
+pub(crate) const DRIVE_FROM_MATCHES: bool = true;
+
+/// Listing statements are cached like the others: SQLite plans them
+/// the same whatever the words.
+pub(crate) const PERSISTENT_LISTING: bool = true;
+
+/// The index a walk in `sort` order takes when the count has shown the
+/// matches to be dense (see `search.rs`). Each is led by `status`.
+pub(crate) fn order_index(sort: crate::search::ReleaseSort) -> Option<&'static str> {
+    use crate::search::ReleaseSort;
+    Some(match sort {
+        ReleaseSort::Date => "releases_listing",
+        ReleaseSort::Seeders => "releases_by_seeders",
+        ReleaseSort::Size => "releases_by_size",
+        ReleaseSort::Name => "releases_by_name",
+    })
 }
 
 /// Case-insensitive title order (ASCII folding only: SQLite's NOCASE).

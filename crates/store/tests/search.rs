@@ -9,7 +9,7 @@ mod support;
 
 use store::{
     NewRelease, NewUser, Passkey, PasswordHash, ReleaseFile, ReleasePage, ReleaseQuery,
-    ReleaseSort, ReleaseStatus, Role, Store, Username,
+    ReleaseSort, ReleaseStatus, Role, Store, TOTAL_CAP, Username,
 };
 use support::TestDb;
 use tracker_proto::InfoHash;
@@ -335,6 +335,109 @@ test_on_both_backends! {
         assert!(store.delete_release(ids[0]).await.unwrap());
         let any = ReleaseQuery { text: Some("ubuntu"), ..ReleaseQuery::default() };
         assert_eq!(titles(store.list_releases(&any).await.unwrap()), ["ubuntu server pending"]);
+        store.close().await;
+    }
+}
+
+/// `n` approved releases in category `other`, created at 0, 1, ...;
+/// titled "Сборник N", and the last one also "редкий".
+async fn import_many(store: &Store, n: usize) {
+    let user = uploader(store).await;
+    let other = category(store, "other").await;
+    let titles: Vec<String> = (0..n)
+        .map(|i| {
+            if i == n - 1 {
+                format!("Сборник {i} редкий")
+            } else {
+                format!("Сборник {i}")
+            }
+        })
+        .collect();
+    let releases: Vec<NewRelease<'_>> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let mut hash = [0u8; 20];
+            hash[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            NewRelease {
+                info_hash_v1: Some(InfoHash(hash)),
+                info_hash_v2: None,
+                title,
+                description_md: "",
+                category_id: other,
+                uploader_id: user,
+                status: ReleaseStatus::Approved,
+                size: i as u64,
+                private: false,
+                torrent: b"x",
+                created_at: i as i64,
+                files: &[],
+                tags: &[],
+            }
+        })
+        .collect();
+    let ids = store.import_releases(&releases).await.unwrap();
+    assert_eq!(ids.len(), n);
+}
+
+test_on_both_backends! {
+    async fn counting_stops_at_the_cap_and_still_tells_a_next_page(db: &TestDb) {
+        let store = db.open().await;
+        let n = TOTAL_CAP as usize + 1;
+        import_many(&store, n).await;
+        let all = |text, page| ReleaseQuery {
+            text,
+            page,
+            status: Some(ReleaseStatus::Approved),
+            ..ReleaseQuery::default()
+        };
+        // A browse and a word every release has: at least the cap.
+        for text in [None, Some("сборник"), Some("СБОР")] {
+            let first = store.list_releases(&all(text, 1)).await.unwrap();
+            assert_eq!((first.total, first.total_exact), (TOTAL_CAP, false), "{text:?}");
+            assert_eq!(first.releases.len(), 50);
+            assert_eq!(first.releases[0].title, format!("Сборник {} редкий", n - 1));
+            // The last full page: the count goes one past it, so the
+            // next page is known to exist.
+            let last_full = store.list_releases(&all(text, 200)).await.unwrap();
+            assert_eq!((last_full.total, last_full.total_exact), (TOTAL_CAP + 1, false));
+            assert_eq!(last_full.releases.last().unwrap().title, "Сборник 1");
+            let tail = store.list_releases(&all(text, 201)).await.unwrap();
+            assert_eq!((tail.total, tail.total_exact), (TOTAL_CAP + 1, true));
+            assert_eq!(titles(tail), ["Сборник 0"]);
+        }
+        // Few matches: exact, in every order.
+        for sort in ReleaseSort::ALL {
+            let rare = ReleaseQuery { sort, ..all(Some("редкий"), 1) };
+            let found = store.list_releases(&rare).await.unwrap();
+            assert_eq!((found.total, found.total_exact), (1, true));
+            assert_eq!(titles(found), [format!("Сборник {} редкий", n - 1)]);
+        }
+        // A filter narrows the count below the cap: exact again.
+        let small = ReleaseQuery { max_size: Some(99), sort: ReleaseSort::Size, ..all(Some("сборник"), 1) };
+        let found = store.list_releases(&small).await.unwrap();
+        assert_eq!((found.total, found.total_exact), (100, true));
+        assert_eq!(found.releases[0].title, "Сборник 99");
+        store.close().await;
+    }
+
+    async fn seeders_are_written_in_batches_and_only_when_changed(db: &TestDb) {
+        let store = db.open().await;
+        import_many(&store, 1_200).await;
+        let hashes = store.approved_release_hashes().await.unwrap();
+        let counts: Vec<(i64, u64)> = hashes.iter().map(|h| (h.id, (h.id % 7) as u64)).collect();
+        // Ids divisible by 7 keep their 0.
+        let expected = counts.iter().filter(|(_, s)| *s != 0).count() as u64;
+        assert_eq!(store.set_seeders(&counts).await.unwrap(), expected);
+        assert_eq!(store.set_seeders(&counts).await.unwrap(), 0);
+        let top = ReleaseQuery {
+            status: Some(ReleaseStatus::Approved),
+            sort: ReleaseSort::Seeders,
+            per_page: 1,
+            ..ReleaseQuery::default()
+        };
+        let first = store.list_releases(&top).await.unwrap().releases.remove(0);
+        assert_eq!(first.id % 7, 6);
         store.close().await;
     }
 }
