@@ -165,6 +165,13 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         shutdown.clone(),
         &mut servers,
     );
+    crate::seeders::spawn(
+        Arc::clone(&tracker),
+        store.clone(),
+        config.storage.seeders_refresh_interval_secs,
+        shutdown.clone(),
+        &mut servers,
+    );
     let flusher = jobs::spawn_flusher(
         Arc::clone(tracker.swarm()),
         policy,

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod logging;
 pub mod private;
 pub mod reload;
+pub mod seeders;
 pub mod users;
 
 pub use app::{Running, start, start_with_clock};

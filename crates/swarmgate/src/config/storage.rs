@@ -25,6 +25,11 @@ pub struct StorageConfig {
     /// Seconds between writes of changed completed-download counts to the
     /// database (they are also written at shutdown).
     pub stats_flush_interval_secs: u64,
+    /// Seconds between refreshes of the per-release seeder counts that
+    /// the catalog's "most seeders" order sorts by: each refresh reads
+    /// the tracker's live counts and writes the ones that changed. Pages
+    /// always show live counts; only that order lags by up to this long.
+    pub seeders_refresh_interval_secs: u64,
 }
 
 impl Default for StorageConfig {
@@ -33,6 +38,7 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             stats_flush_interval_secs: 60,
+            seeders_refresh_interval_secs: 60,
         }
     }
 }
@@ -130,6 +136,11 @@ impl StorageConfig {
         if self.stats_flush_interval_secs == 0 {
             return Err(ConfigError(
                 "storage.stats_flush_interval_secs: must be at least 1".into(),
+            ));
+        }
+        if self.seeders_refresh_interval_secs == 0 {
+            return Err(ConfigError(
+                "storage.seeders_refresh_interval_secs: must be at least 1".into(),
             ));
         }
         Ok(())
