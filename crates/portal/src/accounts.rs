@@ -1,5 +1,6 @@
 //! Sign-up, log-in and log-out: `GET/POST /register`, `GET/POST /login`,
-//! `POST /logout`.
+//! `POST /logout`; and the password check the API's token endpoint and
+//! account deletion share with the log-in ([`check_credentials`]).
 //!
 //! Registration follows `accounts.registration`: open, by invitation, or
 //! closed. A successful sign-up or log-in always issues a fresh session
@@ -10,17 +11,18 @@
 //! logs the client's address.
 
 use crate::error::WebError;
+use crate::extract::Form;
 use crate::pages::{LoginPage, RegisterPage, render};
 use crate::session::{Visitor, hash_secret, new_token};
 use crate::{PortalState, Registration, cookies, passwords};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use rand::RngCore as _;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use store::{NewUser, Passkey, RedeemError, Role, StoreError, User, Username};
 
 pub fn router() -> Router<PortalState> {
@@ -219,21 +221,52 @@ async fn login(
 ) -> Result<Response, WebError> {
     let t = visitor.lang.text();
     let typed = form.username.trim().to_owned();
-    let account = typed.to_ascii_lowercase();
     // Used for the throttle's in-memory window only; never stored.
     let source = state.tracker.trusted_proxies().client_ip(peer, &headers);
-    if let Err(wait) = state.throttle.check(&account, source) {
-        let mut response = login_page(
-            &visitor,
-            typed,
-            Some((StatusCode::TOO_MANY_REQUESTS, t.throttled())),
-        );
-        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let refused = |status, message| login_page(&visitor, typed.clone(), Some((status, message)));
+    let user = match check_credentials(&state, source, &typed, form.password).await? {
+        Ok(user) => user,
+        Err(Refusal::Throttled(wait)) => {
+            let mut response = refused(StatusCode::TOO_MANY_REQUESTS, t.throttled());
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
         }
-        return Ok(response);
+        Err(Refusal::WrongPassword) => {
+            return Ok(refused(StatusCode::UNAUTHORIZED, t.log_in_failed()));
+        }
+        Err(Refusal::Disabled) => return Ok(refused(StatusCode::FORBIDDEN, t.account_disabled())),
+    };
+    start_session(&state, &user, state.is_tls(peer, &headers)).await
+}
+
+/// Why a username and password were not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Too many recent failures; retry after this many seconds.
+    Throttled(i64),
+    /// No such account, or the wrong password: the two are not told
+    /// apart.
+    WrongPassword,
+    Disabled,
+}
+
+/// Checks a username as typed and a password, under the log-in throttle
+/// (per account and per `source`, in memory only). An unknown account
+/// costs the same password verification as a known one. Used by the
+/// log-in form, the API's token endpoint and account deletion.
+pub(crate) async fn check_credentials(
+    state: &PortalState,
+    source: IpAddr,
+    typed: &str,
+    password: String,
+) -> Result<Result<User, Refusal>, WebError> {
+    let account = typed.to_ascii_lowercase();
+    if let Err(wait) = state.throttle.check(&account, source) {
+        return Ok(Err(Refusal::Throttled(wait)));
     }
-    let found = match Username::parse(&typed) {
+    let found = match Username::parse(typed) {
         Ok(name) => state.store.user_credentials(&name).await?,
         Err(_) => None,
     };
@@ -241,24 +274,16 @@ async fn login(
         Some((user, hash)) => (Some(user), hash),
         None => (None, passwords::dummy().clone()),
     };
-    let matches = passwords::verify_blocking(form.password, stored).await;
+    let matches = passwords::verify_blocking(password, stored).await;
     let Some(user) = user.filter(|_| matches) else {
         state.throttle.record_failure(&account, source);
-        return Ok(login_page(
-            &visitor,
-            typed,
-            Some((StatusCode::UNAUTHORIZED, t.log_in_failed())),
-        ));
+        return Ok(Err(Refusal::WrongPassword));
     };
     if user.disabled {
-        return Ok(login_page(
-            &visitor,
-            typed,
-            Some((StatusCode::FORBIDDEN, t.account_disabled())),
-        ));
+        return Ok(Err(Refusal::Disabled));
     }
     state.throttle.record_success(&account);
-    start_session(&state, &user, state.is_tls(peer, &headers)).await
+    Ok(Ok(user))
 }
 
 async fn logout(

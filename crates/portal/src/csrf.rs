@@ -16,6 +16,14 @@
 //! request that is not GET, HEAD or OPTIONS unless its `csrf` form field
 //! (or `X-CSRF-Token` header) matches — so no route can forget the check.
 //!
+//! Two kinds of request need no token. One that authenticates with an
+//! API token (`Authorization: Bearer`): a browser never sends that header
+//! on its own, a cross-site page cannot make it send one without a CORS
+//! preflight this site never grants, and [`crate::session::Visitor`] then
+//! ignores the cookies. And `POST /api/v1/auth/token`, which
+//! authenticates with the password in its body, sets no cookie, and
+//! answers only whoever sent it.
+//!
 //! Where the token is looked for: the `X-CSRF-Token` header first (API
 //! clients; the body is then not read here, so uploads stream to their
 //! handler); else the `csrf` field of a urlencoded form (read up to
@@ -37,9 +45,13 @@ use rand::RngCore as _;
 use sha2::Sha256;
 use std::net::SocketAddr;
 
-/// Largest urlencoded form body read for the check (the forms that send
-/// one are small; uploads are multipart).
-const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Largest urlencoded form body read for the check: the release edit
+/// form's 64 KiB description percent-encoded (three bytes for each byte
+/// of Cyrillic) with room for the other fields. Uploads are multipart.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Routes that take no CSRF token (see the module documentation).
+const EXEMPT: &[(Method, &str)] = &[(Method::POST, "/api/v1/auth/token")];
 
 /// The HMAC key. `Debug` does not show it.
 pub struct CsrfKey([u8; 32]);
@@ -109,7 +121,11 @@ pub async fn protect(
     let expected = state.csrf.token(&binding);
     let secure = state.is_tls(peer, headers);
     let (mut parts, body) = request.into_parts();
-    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || crate::session::bearer_token(&parts.headers).is_some()
+        || EXEMPT
+            .iter()
+            .any(|(method, path)| parts.method == method && parts.uri.path() == *path);
     let from_header = parts
         .headers
         .get("x-csrf-token")
@@ -140,7 +156,12 @@ pub async fn protect(
         Body::from(bytes)
     } else {
         let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-            return WebError::Invalid.into_response();
+            return WebError::refused(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                crate::i18n::Text::error_too_large,
+            )
+            .into_response();
         };
         if !form_field(&bytes, "csrf").is_some_and(|sent| same(&sent, &expected)) {
             return WebError::Csrf.into_response();

@@ -1,17 +1,32 @@
-//! `/` (what this site is and how to announce to it) and
-//! `/api/v1/stats` (swarm totals as JSON).
+//! `/`, the front page: the newest approved releases, the category tree
+//! and what the tracker serves right now, in the site's layout (menu,
+//! search box, language switch); and `/api/v1/stats` (swarm totals as
+//! JSON).
+//!
+//! Two indexed queries (one page of the newest releases, the categories)
+//! and in-memory counts: no JavaScript, and nothing that grows with the
+//! catalog.
 
-use super::{PortalState, escape_html};
+use crate::PortalState;
+use crate::error::WebError;
+use crate::pages::{Page, render};
+use crate::releases::{CategoryTree, Row, category_name, rows};
+use crate::session::Visitor;
+use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, Json};
+use axum::response::{Html, IntoResponse, Json, Response};
 use axum::{Router, routing::get};
 use serde::Serialize;
+use store::{ReleaseQuery, ReleaseStatus};
 
 pub fn router() -> Router<PortalState> {
     Router::new()
         .route("/", get(home))
         .route("/api/v1/stats", get(stats))
 }
+
+/// Releases on the front page.
+const NEWEST: u32 = 20;
 
 #[derive(Debug, Serialize)]
 struct Stats {
@@ -29,20 +44,56 @@ async fn stats(State(state): State<PortalState>) -> Json<Stats> {
     })
 }
 
-async fn home(State(state): State<PortalState>) -> Html<String> {
+/// A category with its sub-categories, as links.
+struct CategoryLink {
+    slug: String,
+    name: String,
+    children: Vec<CategoryLink>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Page,
+    rows: Vec<Row>,
+    categories: Vec<CategoryLink>,
+    torrents: usize,
+    seeders: usize,
+    leechers: usize,
+}
+
+fn links(tree: &CategoryTree, visitor: &Visitor, parent: Option<i64>) -> Vec<CategoryLink> {
+    tree.children(parent)
+        .map(|c| CategoryLink {
+            slug: c.slug.clone(),
+            name: category_name(c, visitor.lang).to_owned(),
+            // Two levels: the default tree's depth, and enough to scan.
+            children: match parent {
+                None => links(tree, visitor, Some(c.id)),
+                Some(_) => Vec::new(),
+            },
+        })
+        .collect()
+}
+
+async fn home(State(state): State<PortalState>, visitor: Visitor) -> Result<Response, WebError> {
+    let tree = CategoryTree::load(&state).await?;
+    let newest = state
+        .store
+        .list_releases(&ReleaseQuery {
+            status: Some(ReleaseStatus::Approved),
+            per_page: NEWEST,
+            ..ReleaseQuery::default()
+        })
+        .await?;
     let totals = state.tracker.swarm().totals();
-    let site = escape_html(&state.site_name);
-    Html(format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{site}</title></head><body><main>\
-         <h1>{site}</h1>\
-         <p>A BitTorrent tracker: announce over UDP or HTTP to <code>/announce</code> \
-         on the tracker port.</p>\
-         <p>Tracking {torrents} torrents with {seeders} seeders and {leechers} leechers.</p>\
-         </main></body></html>\n",
-        torrents = totals.torrents,
-        seeders = totals.seeders,
-        leechers = totals.leechers,
-    ))
+    let html = render(&HomePage {
+        page: visitor.page(),
+        rows: rows(&state, &visitor, &tree, &newest)?,
+        categories: links(&tree, &visitor, None),
+        torrents: totals.torrents,
+        seeders: totals.seeders,
+        leechers: totals.leechers,
+    });
+    Ok(Html(html).into_response())
 }

@@ -134,6 +134,32 @@ catalog! {
     rotate_passkey_warning: "Replacing it makes every .torrent file you downloaded before stop working: download them again.",
         "После замены все ранее скачанные .torrent-файлы перестанут работать: скачайте их заново.";
     passkey_rotated: "Your passkey was replaced.", "Ваш ключ заменён.";
+    your_uploads: "Your releases", "Ваши раздачи";
+    no_uploads: "You have not uploaded anything yet.", "Вы ещё ничего не загружали.";
+    your_comments: "Your comments", "Ваши комментарии";
+    no_comments: "You have not written any comments yet.", "Вы ещё не писали комментариев.";
+    your_data: "Your data", "Ваши данные";
+    export_data: "Download everything stored about you (JSON)", "Скачать всё, что о вас хранится (JSON)";
+    export_help: "Your account, sessions, API tokens, invitations, releases, comments and transfer statistics, as one file.",
+        "Учётная запись, сеансы, API-токены, приглашения, раздачи, комментарии и статистика обмена — одним файлом.";
+    export_note_hashes: "Your password, session tokens and API tokens are stored only as one-way hashes; those hashes are not exported. Sessions and tokens are listed by their times.",
+        "Пароль, токены сеансов и API-токены хранятся только в виде необратимых хешей; эти хеши не выгружаются. Сеансы и токены перечислены по времени.";
+    export_note_addresses: "No IP address is stored for any account event, so none is in this file. Times are Unix seconds (UTC).",
+        "IP-адреса не сохраняются ни для каких действий с учётной записью, поэтому их нет и в этом файле. Время — в секундах Unix (UTC).";
+    delete_account: "Delete your account", "Удалить учётную запись";
+    delete_account_title: "Delete your account", "Удаление учётной записи";
+    delete_account_explain: "This removes your name, password, passkey, sessions, API tokens, invitations and transfer statistics at once, and cannot be undone. Your releases and comments stay on the site, shown as by a deleted account.",
+        "Будут сразу удалены ваше имя, пароль, ключ доступа, сеансы, API-токены, приглашения и статистика обмена; отменить это нельзя. Ваши раздачи и комментарии останутся на сайте от имени удалённой учётной записи.";
+    delete_account_export_first: "Download your data first", "Сначала скачать свои данные";
+    delete_account_password: "Your password, to confirm", "Ваш пароль для подтверждения";
+    delete_account_button: "Delete my account for good", "Удалить учётную запись навсегда";
+    back_to_profile: "Back to your account", "Вернуться к учётной записи";
+    account_deleted_title: "Account deleted", "Учётная запись удалена";
+    account_deleted: "Your account was deleted. Your releases and comments remain, shown as by a deleted account.",
+        "Ваша учётная запись удалена. Ваши раздачи и комментарии остались — от имени удалённой учётной записи.";
+    wrong_password: "The password is wrong.", "Неверный пароль.";
+    error_last_admin: "You are the last administrator: make another member an administrator before deleting this account.",
+        "Вы последний администратор: назначьте администратором другого участника, прежде чем удалять эту учётную запись.";
 
     invites_title: "Invitations", "Приглашения";
     invites_help: "An invitation lets one person create an account. Each code is shown only once, when you create it.",
@@ -162,6 +188,22 @@ catalog! {
     releases: "Releases", "Раздачи";
     releases_title: "Releases", "Раздачи";
     upload: "Upload", "Загрузить";
+    search_releases: "Search releases", "Поиск раздач";
+    search: "Search", "Найти";
+    newest_releases: "Newest releases", "Новые раздачи";
+    all_releases: "All releases", "Все раздачи";
+    categories: "Categories", "Категории";
+    tracker_now: "On the tracker now", "Сейчас на трекере";
+    torrents: "Torrents", "Торрентов";
+    edit: "Edit", "Изменить";
+    edit_release: "Edit this release", "Изменить раздачу";
+    edit_release_title: "Edit release", "Изменение раздачи";
+    edit_torrent_note: "The .torrent file cannot be changed: for other content, upload a new release.",
+        "Файл .torrent изменить нельзя: для другого содержимого загрузите новую раздачу.";
+    edit_resubmit_note: "Saving sends the release back to the moderators for review.",
+        "После сохранения раздача снова уйдёт на проверку модераторам.";
+    save: "Save", "Сохранить";
+    back_to_release: "Back to the release", "Вернуться к раздаче";
     upload_title: "Upload a release", "Загрузить раздачу";
     upload_reviewed: "A moderator reviews your release before it is listed.",
         "Модератор проверит раздачу, прежде чем она появится в каталоге.";
@@ -224,6 +266,8 @@ catalog! {
     error_field_too_large: "A form field is too long", "Поле формы слишком длинное";
     error_upload_media_type: "Send the upload as multipart/form-data (a file upload form).",
         "Отправьте загрузку как multipart/form-data (форма с файлом).";
+    error_form_media_type: "This request needs a form body (Content-Type: application/x-www-form-urlencoded).",
+        "Этому запросу нужно тело формы (Content-Type: application/x-www-form-urlencoded).";
     error_media_type: "This request needs a JSON body (Content-Type: application/json).",
         "Этому запросу нужно тело в формате JSON (Content-Type: application/json).";
     error_invalid_json: "The JSON body is malformed or lacks a required field.",

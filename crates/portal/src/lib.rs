@@ -21,16 +21,19 @@ pub mod clock;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
+pub mod extract;
 mod home;
 pub mod i18n;
 pub mod language;
 pub mod legal_block;
+mod member_data;
 mod pages;
 pub mod passwords;
 mod profile;
 pub mod releases;
 pub mod session;
 pub mod throttle;
+mod tokens;
 
 pub use accounts::new_passkey;
 pub use releases::{PrivateFlag, ReleaseSettings};
@@ -179,6 +182,8 @@ pub fn router(state: PortalState) -> Router {
         .merge(accounts::router())
         .merge(profile::router())
         .merge(api::router())
+        .merge(tokens::router())
+        .merge(member_data::router())
         .merge(releases::router(&state))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), csrf::protect))

@@ -9,7 +9,7 @@
 
 use crate::i18n::{Lang, Text};
 use askama::Template;
-use store::{Role, User};
+use store::{ReleaseStatus, Role, User};
 
 /// What the shared layout needs.
 #[derive(Clone, Debug)]
@@ -24,6 +24,8 @@ pub struct Page {
     pub staff: bool,
     /// The CSRF token every form of this page carries.
     pub csrf: String,
+    /// The header's search box; off on the listing, which has its own.
+    pub header_search: bool,
 }
 
 impl Page {
@@ -36,6 +38,7 @@ impl Page {
             can_invite: user.is_some_and(|u| can_invite(u.role)),
             staff: user.is_some_and(|u| matches!(u.role, Role::Admin | Role::Moderator)),
             csrf: csrf.to_owned(),
+            header_search: true,
         }
     }
 
@@ -59,6 +62,16 @@ pub fn role_text(t: &Text, role: Role) -> &'static str {
         Role::Moderator => t.role_moderator(),
         Role::Uploader => t.role_uploader(),
         Role::Member => t.role_member(),
+    }
+}
+
+pub fn status_text(t: &Text, status: ReleaseStatus) -> &'static str {
+    match status {
+        ReleaseStatus::Pending => t.status_pending(),
+        ReleaseStatus::Approved => t.status_approved(),
+        ReleaseStatus::NeedsFix => t.status_needs_fix(),
+        ReleaseStatus::Duplicate => t.status_duplicate(),
+        ReleaseStatus::Closed => t.status_closed(),
     }
 }
 
@@ -131,6 +144,42 @@ pub struct ProfilePage {
     pub since: String,
     pub passkey: String,
     pub rotated: bool,
+    pub uploads: Vec<UploadRow>,
+    pub comments: Vec<MemberCommentRow>,
+}
+
+/// One of the member's releases on their profile.
+pub struct UploadRow {
+    pub id: i64,
+    pub title: String,
+    pub status: &'static str,
+    pub added: String,
+    /// The member may still edit it (pending or needs fixing).
+    pub editable: bool,
+}
+
+/// One of the member's comments on their profile.
+pub struct MemberCommentRow {
+    pub id: i64,
+    pub release_id: i64,
+    pub release_title: String,
+    pub date: String,
+    /// The start of the comment.
+    pub excerpt: String,
+    pub hidden: bool,
+}
+
+#[derive(Template)]
+#[template(path = "delete_account.html")]
+pub struct DeleteAccountPage {
+    pub page: Page,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "account_deleted.html")]
+pub struct AccountDeletedPage {
+    pub page: Page,
 }
 
 pub struct InviteRow {

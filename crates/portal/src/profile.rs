@@ -1,11 +1,16 @@
-//! The member's own pages: `GET /profile` (name, role, passkey),
+//! The member's own pages: `GET /profile` (name, role, passkey, their
+//! newest releases and comments, links to export their data and delete
+//! their account: see `member_data`),
 //! `POST /profile/passkey` (replace the passkey), and `GET/POST /invites`
 //! (create and list invitations, for roles allowed to invite).
 
 use crate::PortalState;
 use crate::accounts::new_passkey;
 use crate::error::WebError;
-use crate::pages::{InviteRow, InvitesPage, ProfilePage, can_invite, date, render, role_text};
+use crate::pages::{
+    InviteRow, InvitesPage, MemberCommentRow, ProfilePage, UploadRow, can_invite, date, render,
+    role_text, status_text,
+};
 use crate::session::{Visitor, hash_secret};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -27,12 +32,52 @@ struct ProfileQuery {
     rotated: Option<String>,
 }
 
+/// How many of their releases and comments the profile lists; the
+/// export has them all.
+const PROFILE_ROWS: u32 = 20;
+/// Characters of a comment shown on the profile.
+const EXCERPT_CHARS: usize = 200;
+
 async fn profile(
+    State(state): State<PortalState>,
     visitor: Visitor,
     query: Result<Query<ProfileQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let user = visitor.require_user()?;
     let t = visitor.lang.text();
+    let uploads = state
+        .store
+        .releases_by(user.id, PROFILE_ROWS)
+        .await?
+        .into_iter()
+        .map(|r| UploadRow {
+            editable: crate::releases::may_edit(user, &r),
+            id: r.id,
+            title: r.title,
+            status: status_text(&t, r.status),
+            added: date(r.created_at),
+        })
+        .collect();
+    let comments = state
+        .store
+        .comments_by(user.id, PROFILE_ROWS)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let mut excerpt: String = c.body.chars().take(EXCERPT_CHARS).collect();
+            if excerpt.len() < c.body.len() {
+                excerpt.push('…');
+            }
+            MemberCommentRow {
+                id: c.id,
+                release_id: c.release_id,
+                release_title: c.release_title,
+                date: date(c.created_at),
+                excerpt,
+                hidden: c.hidden,
+            }
+        })
+        .collect();
     let html = render(&ProfilePage {
         page: visitor.page(),
         username: user.username.as_str().to_owned(),
@@ -40,6 +85,8 @@ async fn profile(
         since: date(user.created_at),
         passkey: user.passkey.expose().to_owned(),
         rotated: query.is_ok_and(|Query(q)| q.rotated.is_some()),
+        uploads,
+        comments,
     });
     Ok(Html(html).into_response())
 }

@@ -5,6 +5,12 @@
 //! over TLS). The store keeps only its SHA-256, with an expiry time from
 //! the injected clock; logging out, changing the password or disabling
 //! the account deletes the row, so sessions are revocable.
+//!
+//! API clients send `Authorization: Bearer <token>` instead, with a
+//! token from `POST /api/v1/auth/token` (stored the same way, as a
+//! SHA-256). A request that carries one is authenticated by it alone:
+//! its cookies are ignored, and an unknown or revoked token leaves the
+//! visitor anonymous.
 
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
@@ -13,6 +19,7 @@ use crate::pages::Page;
 use crate::{PortalState, cookies};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use store::{SecretHash, User};
@@ -32,6 +39,14 @@ pub fn hash_secret(secret: &str) -> SecretHash {
     SecretHash(Sha256::digest(secret.as_bytes()).into())
 }
 
+/// The token of an `Authorization: Bearer` header (scheme in any case).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// Who is asking: their language, their account if logged in, and the
 /// CSRF token for this page's forms.
 #[derive(Debug)]
@@ -39,8 +54,10 @@ pub struct Visitor {
     pub lang: Lang,
     pub user: Option<User>,
     /// The hash of the session cookie's token, if the visitor sent one
-    /// (valid or not).
+    /// (valid or not) and no API token.
     pub session: Option<SecretHash>,
+    /// The hash of the API token the request carried, if any.
+    pub api_token: Option<SecretHash>,
     pub csrf: String,
     site: String,
 }
@@ -70,15 +87,21 @@ impl FromRequestParts<PortalState> for Visitor {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        let session = cookies::get(&parts.headers, cookies::SESSION).map(hash_secret);
-        let user = match &session {
-            Some(hash) => state.store.session_user(hash, state.clock.now()).await?,
-            None => None,
+        let api_token = bearer_token(&parts.headers).map(hash_secret);
+        let session = match api_token {
+            Some(_) => None,
+            None => cookies::get(&parts.headers, cookies::SESSION).map(hash_secret),
+        };
+        let user = match (&api_token, &session) {
+            (Some(token), _) => state.store.api_token_user(token).await?,
+            (None, Some(hash)) => state.store.session_user(hash, state.clock.now()).await?,
+            (None, None) => None,
         };
         Ok(Self {
             lang,
             user,
             session,
+            api_token,
             csrf,
             site: state.site_name.to_string(),
         })

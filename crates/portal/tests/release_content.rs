@@ -265,3 +265,49 @@ async fn the_listing_searches_filters_and_sorts_from_the_query_string() {
     assert!(!page.body.contains("id=\"status\""), "status is for staff");
     assert!(moder.get("/releases").await.body.contains("id=\"status\""));
 }
+
+#[tokio::test]
+async fn the_home_page_lists_the_newest_approved_releases_and_the_categories_in_the_layout() {
+    let app = app().await;
+    let mut up = logged_in(&app, "uploader").await;
+    upload_ok(&mut up, "v1-single.torrent", "Fresh approved release").await;
+    let mut member = logged_in(&app, "member").await;
+    let r = api_upload(
+        &mut member,
+        &[("category", "other"), ("title", "Pending secret")],
+        Some(&fixture("v2-single.torrent")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let mut anon = app.browser();
+    let home = anon.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("name=\"viewport\""));
+    assert!(home.body.contains("Fresh approved release"));
+    assert!(!home.body.contains("Pending secret"));
+    assert!(
+        home.body
+            .contains("href=\"/releases?category=software-linux\"")
+    );
+    // The menu of every page: releases, a search box, log-in, languages.
+    for piece in [
+        "href=\"/releases\"",
+        "id=\"site-q\"",
+        "href=\"/login\"",
+        "href=\"?lang=ru\"",
+    ] {
+        assert!(home.body.contains(piece), "{piece}");
+    }
+    assert!(!home.body.contains("<script"));
+    let ru = anon.get("/?lang=ru").await;
+    assert!(ru.body.contains("Новые раздачи"));
+    assert!(ru.body.contains("Программы"));
+    let home = member.get("/").await;
+    assert!(home.body.contains("href=\"/profile\""));
+    assert!(home.body.contains("href=\"/upload\""));
+    // The listing has its own search form instead of the header's box.
+    let list = anon.get("/releases").await;
+    assert!(!list.body.contains("id=\"site-q\""));
+    assert!(list.body.contains("id=\"q\""));
+}

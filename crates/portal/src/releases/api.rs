@@ -1,7 +1,8 @@
 //! The releases JSON API. Errors are `{"code", "message"}` like every
-//! portal error; state-changing requests authenticate with the session
-//! cookie and carry the CSRF token in `X-CSRF-Token` (API tokens are a
-//! later feature).
+//! portal error. Requests authenticate with an API token
+//! (`Authorization: Bearer`, see `crate::tokens`) or with the session
+//! cookie; with the cookie, state-changing ones carry the CSRF token in
+//! `X-CSRF-Token`.
 //!
 //! - `GET /api/v1/releases?q=&category=&min_size=&max_size=&since=&status=&sort=&page=`:
 //!   approved releases (other statuses for staff), newest first unless
@@ -10,11 +11,13 @@
 //! - `POST /api/v1/releases` (multipart, see `upload`): `201 {id,
 //!   info_hash, status}`.
 //! - `GET /api/v1/releases/{id}`, `GET /api/v1/releases/{id}/torrent`
-//!   (with the caller's passkey), `DELETE /api/v1/releases/{id}` (staff).
+//!   (with the caller's passkey), `PATCH /api/v1/releases/{id}` (title,
+//!   description, category, tags: see `edit`), `DELETE
+//!   /api/v1/releases/{id}` (staff).
 //! - `POST /api/v1/releases/{id}/status` `{"status": ...}` (staff).
 
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
-use super::categories::{CategoryTree, json_body};
+use super::categories::CategoryTree;
 use super::upload;
 use super::view::{
     ReleaseJson, content_disposition, hashes, is_staff, magnet, parse_id, personal_torrent,
@@ -22,10 +25,11 @@ use super::view::{
 };
 use crate::PortalState;
 use crate::error::WebError;
+use crate::extract::Json as Body;
 use crate::i18n::Text;
 use crate::session::Visitor;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
@@ -41,7 +45,10 @@ pub fn router(state: &PortalState) -> Router<PortalState> {
                 .post(upload)
                 .layer(DefaultBodyLimit::max(state.releases.max_upload_body())),
         )
-        .route("/api/v1/releases/{id}", get(show).delete(remove))
+        .route(
+            "/api/v1/releases/{id}",
+            get(show).patch(super::edit::patch).delete(remove),
+        )
         .route("/api/v1/releases/{id}/torrent", get(torrent))
         .route("/api/v1/releases/{id}/status", post(set_status))
 }
@@ -100,7 +107,7 @@ async fn upload(
 }
 
 #[derive(Debug, Serialize)]
-struct ReleaseDetailJson {
+pub(crate) struct ReleaseDetailJson {
     #[serde(flatten)]
     release: ReleaseJson,
     description: String,
@@ -128,11 +135,20 @@ async fn show(
 ) -> Result<Json<ReleaseDetailJson>, WebError> {
     let user = visitor.user.as_ref();
     let release = visible_release(&state, user, parse_id(&id)?).await?;
-    let tree = CategoryTree::load(&state).await?;
+    Ok(Json(detail(&state, user, &release).await?))
+}
+
+/// A release as `GET /api/v1/releases/{id}` shows it to `user`.
+pub(crate) async fn detail(
+    state: &PortalState,
+    user: Option<&store::User>,
+    release: &store::Release,
+) -> Result<ReleaseDetailJson, WebError> {
+    let tree = CategoryTree::load(state).await?;
     let files = state.store.release_files(release.id).await?;
     let tags = state.store.release_tags(release.id).await?;
-    Ok(Json(ReleaseDetailJson {
-        release: release_json(&state, &tree, &release)?,
+    Ok(ReleaseDetailJson {
+        release: release_json(state, &tree, release)?,
         description_html: super::markdown::render(&release.description_md),
         description: release.description_md.clone(),
         category_path: tree
@@ -150,8 +166,8 @@ async fn show(
             })
             .collect(),
         tags,
-        magnet: magnet(&state, user, &release)?,
-    }))
+        magnet: magnet(state, user, release)?,
+    })
 }
 
 /// The .torrent with the caller's passkey; logged-in members only.
@@ -228,9 +244,8 @@ async fn set_status(
     State(state): State<PortalState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    body: Result<Json<StatusInput>, JsonRejection>,
+    Body(input): Body<StatusInput>,
 ) -> Result<Response, WebError> {
-    let input = json_body(body)?;
     let id = change_status(&state, &visitor, &id, &input.status).await?;
     Ok(Json(serde_json::json!({ "id": id, "status": input.status })).into_response())
 }

@@ -6,9 +6,9 @@
 use super::view::parse_id;
 use crate::PortalState;
 use crate::error::WebError;
+use crate::extract::Json as Body;
 use crate::i18n::{Lang, Text};
 use crate::session::Visitor;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
@@ -210,21 +210,6 @@ fn validate<'a>(
     })
 }
 
-pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
-    body.map(|Json(v)| v).map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            WebError::refused(status, "unsupported_media_type", Text::error_media_type)
-        } else {
-            WebError::refused(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                Text::error_invalid_json,
-            )
-        }
-    })
-}
-
 fn slug_taken(e: StoreError) -> WebError {
     match e {
         StoreError::Conflict(_) => {
@@ -237,10 +222,9 @@ fn slug_taken(e: StoreError) -> WebError {
 async fn create(
     State(state): State<PortalState>,
     visitor: Visitor,
-    body: Result<Json<CategoryInput>, JsonRejection>,
+    Body(input): Body<CategoryInput>,
 ) -> Result<Response, WebError> {
     require_admin(&visitor)?;
-    let input = json_body(body)?;
     let tree = CategoryTree::load(&state).await?;
     let new = validate(&tree, &input, None)?;
     let id = state
@@ -255,11 +239,10 @@ async fn update(
     State(state): State<PortalState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    body: Result<Json<CategoryInput>, JsonRejection>,
+    Body(input): Body<CategoryInput>,
 ) -> Result<Response, WebError> {
     require_admin(&visitor)?;
     let id = parse_id(&id)?;
-    let input = json_body(body)?;
     let tree = CategoryTree::load(&state).await?;
     tree.get(id).ok_or(WebError::NotFound)?;
     let new = validate(&tree, &input, Some(id))?;

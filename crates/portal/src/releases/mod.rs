@@ -14,7 +14,8 @@
 //! - `browse`: the listing's parameters (search words, category, size,
 //!   date, status, order, page) shared by the list page and the API.
 //! - `pages`: `/releases`, `/releases/{id}`, `/upload`, `/moderation`,
-//!   comments; `api`: `/api/v1/releases...`.
+//!   comments; `edit`: `/releases/{id}/edit` and who may edit;
+//!   `api`: `/api/v1/releases...`.
 //!
 //! Visibility: approved releases are public; any other status is seen
 //! only by its uploader and by moderators and admins, and is a 404 to
@@ -23,6 +24,7 @@
 mod api;
 mod browse;
 mod categories;
+mod edit;
 mod listing;
 pub mod markdown;
 mod pages;
@@ -30,13 +32,18 @@ mod settings;
 mod upload;
 mod view;
 
+pub(crate) use categories::CategoryTree;
+pub(crate) use edit::may_edit;
+pub(crate) use pages::{Row, rows};
 pub use settings::{PrivateFlag, ReleaseSettings};
+pub(crate) use view::category_name;
 
 use crate::PortalState;
 use axum::Router;
 
 pub fn router(state: &PortalState) -> Router<PortalState> {
     pages::router(state)
+        .merge(edit::router())
         .merge(api::router(state))
         .merge(categories::router())
 }

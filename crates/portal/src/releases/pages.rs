@@ -12,13 +12,14 @@ use super::view::{
 };
 use crate::PortalState;
 use crate::error::WebError;
+use crate::extract::Form;
 use crate::i18n::Text;
-use crate::pages::{Page, date, render};
+use crate::pages::{Page, date, render, status_text};
 use crate::session::Visitor;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
@@ -80,17 +81,7 @@ struct ListPage {
     moderation: bool,
 }
 
-fn status_text(t: &Text, status: ReleaseStatus) -> &'static str {
-    match status {
-        ReleaseStatus::Pending => t.status_pending(),
-        ReleaseStatus::Approved => t.status_approved(),
-        ReleaseStatus::NeedsFix => t.status_needs_fix(),
-        ReleaseStatus::Duplicate => t.status_duplicate(),
-        ReleaseStatus::Closed => t.status_closed(),
-    }
-}
-
-fn rows(
+pub(crate) fn rows(
     state: &PortalState,
     visitor: &Visitor,
     tree: &CategoryTree,
@@ -118,7 +109,7 @@ fn rows(
         .collect()
 }
 
-fn category_options(
+pub(crate) fn category_options(
     tree: &CategoryTree,
     visitor: &Visitor,
     selected: Option<&str>,
@@ -169,8 +160,11 @@ async fn list(
     } else {
         Vec::new()
     };
+    let mut page = visitor.page();
+    // The listing's own form searches; the header's box would repeat it.
+    page.header_search = false;
     let html = render(&ListPage {
-        page: visitor.page(),
+        page,
         heading: t.releases_title(),
         rows: rows(&state, &visitor, &tree, &found)?,
         categories: category_options(&tree, &visitor, query.category.as_deref()),
@@ -256,6 +250,8 @@ struct ReleasePage {
     approved: bool,
     logged_in: bool,
     staff: bool,
+    /// The visitor may edit it (see `edit`).
+    editable: bool,
     statuses: Vec<(&'static str, &'static str)>,
     comments: Vec<CommentRow>,
 }
@@ -308,6 +304,7 @@ async fn show(
         approved: release.status == ReleaseStatus::Approved,
         logged_in: user.is_some(),
         staff,
+        editable: user.is_some_and(|u| super::edit::may_edit(u, &release)),
         statuses: ReleaseStatus::ALL
             .into_iter()
             .map(|s| (s.as_str(), status_text(&t, s)))

@@ -175,7 +175,7 @@ pub(crate) async fn read_form(
 }
 
 /// Lowercased, trimmed, deduplicated tags from a comma-separated list.
-fn parse_tags(input: &str) -> Result<Vec<String>, WebError> {
+pub(crate) fn parse_tags(input: &str) -> Result<Vec<String>, WebError> {
     let mut tags: Vec<String> = Vec::new();
     for tag in input.split(',') {
         let tag = tag.trim().to_lowercase();
@@ -195,11 +195,16 @@ fn parse_tags(input: &str) -> Result<Vec<String>, WebError> {
     Ok(tags)
 }
 
-/// The title as given, or the torrent's name when empty; control
-/// characters become spaces.
+/// The title as given, or the torrent's name when empty (see
+/// [`normalize_title`]).
 fn clean_title(given: &str, meta: &Metainfo) -> Result<String, WebError> {
     let given = given.trim();
-    let title = if given.is_empty() { meta.name() } else { given };
+    normalize_title(if given.is_empty() { meta.name() } else { given })
+}
+
+/// A title with control characters turned into spaces and trimmed; 422
+/// `invalid_title` unless it has 1 to [`MAX_TITLE_CHARS`] characters.
+pub(crate) fn normalize_title(title: &str) -> Result<String, WebError> {
     let title: String = title
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -209,6 +214,20 @@ fn clean_title(given: &str, meta: &Metainfo) -> Result<String, WebError> {
         return Err(unprocessable("invalid_title", Text::error_invalid_title));
     }
     Ok(title)
+}
+
+/// 413 `field_too_large` for a description over
+/// [`MAX_DESCRIPTION_BYTES`].
+pub(crate) fn check_description(description: &str) -> Result<(), WebError> {
+    if description.len() > MAX_DESCRIPTION_BYTES {
+        return Err(WebError::Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "field_too_large",
+            message: Text::error_field_too_large,
+            detail: Some(format!("({MAX_DESCRIPTION_BYTES} bytes at most)")),
+        });
+    }
+    Ok(())
 }
 
 fn duplicate(id: Option<i64>) -> WebError {
@@ -270,13 +289,7 @@ pub(crate) async fn store_release(
         _ => {}
     }
     let title = clean_title(&form.title, &meta)?;
-    if form.description.len() > MAX_DESCRIPTION_BYTES {
-        return Err(refused(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "field_too_large",
-            Text::error_field_too_large,
-        ));
-    }
+    check_description(&form.description)?;
     let tags = parse_tags(&form.tags)?;
     let tree = CategoryTree::load(state).await?;
     let category = tree

@@ -99,3 +99,54 @@ pub async fn raw_get(b: &Browser, path: &str) -> Vec<u8> {
         .unwrap()
         .to_vec()
 }
+
+/// A JSON request with the session's cookie and CSRF token.
+pub async fn json_request(
+    b: &mut Browser,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> crate::support::Reply {
+    let token = b.csrf.clone().unwrap_or_default();
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-csrf-token", token);
+    b.send(request, Body::from(body.to_owned())).await
+}
+
+/// A request authenticated by an API token only: no cookie, no CSRF
+/// token.
+pub async fn bearer_request(
+    app: &App,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> crate::support::Reply {
+    let mut b = app.browser();
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    b.send(request, Body::from(body.unwrap_or_default().to_owned()))
+        .await
+}
+
+/// An API token for `name`, from `POST /api/v1/auth/token`.
+pub async fn api_token(app: &App, name: &str) -> String {
+    let body = serde_json::json!({ "username": name, "password": PASSWORD }).to_string();
+    let r = app
+        .browser()
+        .send(
+            Request::post("/api/v1/auth/token").header(header::CONTENT_TYPE, "application/json"),
+            Body::from(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["token"].as_str().unwrap().to_owned()
+}
