@@ -326,7 +326,11 @@ impl Store {
 
     /// A member's newest releases, at most `limit`, in any status: for
     /// their profile.
-    pub async fn releases_by(&self, uploader_id: i64, limit: u32) -> Result<Vec<Release>, StoreError> {
+    pub async fn releases_by(
+        &self,
+        uploader_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Release>, StoreError> {
         on_backend!(self, |pool| {
             let rows = sqlx::query(&sql::releases_by_uploader())
                 .bind(uploader_id)

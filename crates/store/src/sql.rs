@@ -127,7 +127,9 @@ pub(crate) fn release_by_id() -> String {
 
 /// A member's newest releases ($2 at most), any status.
 pub(crate) fn releases_by_uploader() -> String {
-    format!("{RELEASE_COLUMNS} WHERE r.uploader_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2")
+    format!(
+        "{RELEASE_COLUMNS} WHERE r.uploader_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+    )
 }
 
 /// The id of the release holding either hash ($1: v1, $2: v2; NULLs
