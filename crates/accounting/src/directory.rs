@@ -150,6 +150,19 @@ impl Members {
         self.map.remove(passkey)
     }
 
+    /// Moves the member under `old` to `new` (a rotation): from now on
+    /// only `new` works. Returns false if `old` was unknown, leaving
+    /// `new` unknown too (the next reload from the store adds it).
+    pub fn rekey(&self, old: &crate::Passkey, new: crate::Passkey) -> bool {
+        match self.map.remove(old) {
+            Some(member) => {
+                self.map.insert(new, member);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Makes `members` the whole directory.
     pub fn replace_all(&self, members: impl IntoIterator<Item = (crate::Passkey, Member)>) {
         self.map.replace_all(members);
@@ -240,6 +253,11 @@ mod tests {
         assert_eq!(members.get(&a), Some(member(1)));
         assert_eq!(members.len(), 2);
         assert_eq!(members.remove(&a), Some(member(1)));
+        assert_eq!(members.get(&a), None);
+        let c = Passkey([3; 16]);
+        assert!(members.rekey(&b, c));
+        assert_eq!((members.get(&b), members.get(&c)), (None, Some(member(2))));
+        assert!(!members.rekey(&b, a), "an unknown old key moves nothing");
         assert_eq!(members.get(&a), None);
         members.replace_all((0..1000).map(|n| {
             let mut key = [0; 16];

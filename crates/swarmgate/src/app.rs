@@ -150,7 +150,14 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         shutdown.clone(),
     ));
 
-    let reloader = Reloader::new(Arc::clone(&tracker), config.policy.file.clone());
+    let members_source = tracker
+        .accounting()
+        .map(|_| (store.clone(), config.accounting.clone()));
+    let reloader = Reloader::new(
+        Arc::clone(&tracker),
+        config.policy.file.clone(),
+        members_source,
+    );
     reload::spawn_sighup(Arc::clone(&reloader), shutdown.clone())?;
     if config.policy.watch && config.policy.file.is_some() {
         let interval = std::time::Duration::from_millis(config.policy.watch_interval_ms.max(10));

@@ -8,6 +8,7 @@
 //! are removed from every swarm. A failed load leaves the running policy in
 //! force and says why: in the log, and to the command that asked.
 
+use crate::config::AccountingConfig;
 use policy::Policy;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct Reloader {
     file: Option<PathBuf>,
     /// One reload at a time, so two triggers can't interleave swaps.
     busy: tokio::sync::Mutex<()>,
+    /// Mode `private`: where `members reload` reads the members from.
+    members: Option<(store::Store, AccountingConfig)>,
 }
 
 /// Loads the configured policy, or the allow-all policy when none is set.
@@ -44,12 +47,30 @@ pub fn load_policy(file: Option<&Path>) -> Result<Policy, policy::PolicyError> {
 }
 
 impl Reloader {
-    pub fn new(tracker: Arc<Tracker>, file: Option<PathBuf>) -> Arc<Self> {
+    /// `members`: the store and rules `members reload` uses (mode
+    /// `private` only).
+    pub fn new(
+        tracker: Arc<Tracker>,
+        file: Option<PathBuf>,
+        members: Option<(store::Store, AccountingConfig)>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             tracker,
             file,
             busy: tokio::sync::Mutex::new(()),
+            members,
         })
+    }
+
+    /// Reloads the tracker's members from the database (mode `private`).
+    pub async fn reload_members(&self) -> Result<usize, String> {
+        let (Some(accounting), Some((store, config))) = (self.tracker.accounting(), &self.members)
+        else {
+            return Err("the tracker is not in mode private".into());
+        };
+        crate::private::load_members(store, &accounting.members, config)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Loads the policy file again and enforces it.
@@ -210,6 +231,10 @@ async fn answer(reloader: &Reloader, command: &str) -> String {
                 r.peers_removed,
                 r.took.as_millis()
             ),
+            Err(e) => format!("error {e}"),
+        },
+        "members reload" => match reloader.reload_members().await {
+            Ok(members) => format!("ok members reloaded: {members}"),
             Err(e) => format!("error {e}"),
         },
         other => format!("error unknown command {other:?}"),

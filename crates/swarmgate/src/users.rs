@@ -48,6 +48,24 @@ async fn with_store<T>(
     result
 }
 
+/// In tracker mode `private`, asks a running server to reload its members
+/// through the control socket, so the change applies to the tracker at
+/// once; says what happened, in a line for the operator.
+async fn tell_tracker(config: &Config) -> String {
+    if config.tracker.mode != crate::config::TrackerMode::Private {
+        return String::new();
+    }
+    match crate::reload::send_command(&config.storage.data_dir, "members reload").await {
+        Ok(answer) if answer.starts_with("ok") => "the running tracker applied it\n".into(),
+        Ok(answer) => format!("the running tracker did not apply it: {answer}\n"),
+        Err(_) => format!(
+            "no running swarmgate reached here; a running one applies it within \
+             accounting.members_reload_secs ({} s)\n",
+            config.accounting.members_reload_secs
+        ),
+    }
+}
+
 async fn find(store: &Store, name: &Username) -> anyhow::Result<store::User> {
     store
         .user_by_name(name)
@@ -76,7 +94,10 @@ pub async fn add(
             })
             .await;
         match created {
-            Ok(_) => Ok(format!("created {role} {username}\n")),
+            Ok(_) => Ok(format!(
+                "created {role} {username}\n{}",
+                tell_tracker(config).await
+            )),
             Err(StoreError::Conflict("username")) => bail!("an account named {username} exists"),
             Err(e) => Err(e.into()),
         }
@@ -105,10 +126,11 @@ pub async fn set_disabled(config: &Config, name: &str, disabled: bool) -> anyhow
     with_store(config, async |store| {
         let user = find(store, &username).await?;
         store.set_disabled(user.id, disabled).await?;
+        let tracker = tell_tracker(config).await;
         Ok(if disabled {
-            format!("disabled {username}; its sessions ended\n")
+            format!("disabled {username}; its sessions ended\n{tracker}")
         } else {
-            format!("enabled {username}\n")
+            format!("enabled {username}\n{tracker}")
         })
     })
     .await

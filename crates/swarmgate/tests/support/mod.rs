@@ -139,15 +139,15 @@ impl UdpClient {
             transaction_id,
             info_hash: req.info_hash,
             peer_id: req.peer_id,
-            downloaded: 0,
+            downloaded: req.downloaded,
             left: req.left,
-            uploaded: 0,
+            uploaded: req.uploaded,
             event: req.event,
             ip_address: 0,
             key: 7,
             num_want: req.num_want,
             port: req.port,
-            url_data: Vec::new(),
+            url_data: req.url_data.as_bytes().to_vec(),
         }))
     }
 
@@ -175,6 +175,10 @@ pub struct UdpAnnounce {
     pub left: u64,
     pub event: AnnounceEvent,
     pub num_want: Option<u32>,
+    pub uploaded: u64,
+    pub downloaded: u64,
+    /// BEP 41 URL data, e.g. `/announce/<passkey>`.
+    pub url_data: &'static str,
 }
 
 impl UdpAnnounce {
@@ -186,11 +190,26 @@ impl UdpAnnounce {
             left,
             event: AnnounceEvent::Started,
             num_want: None,
+            uploaded: 0,
+            downloaded: 0,
+            url_data: "",
         }
     }
 
     pub fn event(mut self, event: AnnounceEvent) -> Self {
         self.event = event;
+        self
+    }
+
+    pub fn counters(mut self, uploaded: u64, downloaded: u64) -> Self {
+        self.uploaded = uploaded;
+        self.downloaded = downloaded;
+        self
+    }
+
+    /// Leaks `url_data` to keep the type `Copy`: a few bytes per test.
+    pub fn url(mut self, url_data: &str) -> Self {
+        self.url_data = Box::leak(url_data.to_owned().into_boxed_str());
         self
     }
 }
