@@ -264,9 +264,13 @@ pub(crate) async fn patch(
 ) -> Result<Response, WebError> {
     let (user, release) = editable_release(&state, &visitor, &id).await?;
     let tree = CategoryTree::load(&state).await?;
+    // By slug: an id in text could also be some category's slug.
     let category = match input.category {
         Some(key) => key,
-        None => release.category_id.to_string(),
+        None => tree
+            .get(release.category_id)
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
     };
     let tags = match input.tags {
         Some(tags) => tags.join(","),
