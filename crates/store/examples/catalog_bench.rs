@@ -347,18 +347,24 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     // `--reuse`: query a database an earlier run filled with the same N
     // (after a change to the queries or indexes) instead of filling one.
-    let (backend, n, target, reuse) = match args.as_slice() {
-        [_, backend, n, target, rest @ ..] if rest.iter().all(|a| a == "--reuse") => (
-            backend.as_str(),
-            n.parse::<usize>().expect("N"),
-            target,
-            !rest.is_empty(),
-        ),
+    // `--fill-only`: fill and stop, for a server to serve (bench/portal.sh).
+    let (backend, n, target, flag) = match args.as_slice() {
+        [_, backend, n, target, rest @ ..]
+            if rest.len() <= 1 && rest.iter().all(|a| a == "--reuse" || a == "--fill-only") =>
+        {
+            (
+                backend.as_str(),
+                n.parse::<usize>().expect("N"),
+                target,
+                rest.first().map(String::as_str),
+            )
+        }
         _ => {
-            eprintln!("usage: catalog_bench sqlite|postgres N DIR|URL [--reuse]");
+            eprintln!("usage: catalog_bench sqlite|postgres N DIR|URL [--reuse|--fill-only]");
             std::process::exit(2);
         }
     };
+    let reuse = flag == Some("--reuse");
     let database = match backend {
         "sqlite" => {
             let dir = std::path::Path::new(target);
@@ -396,6 +402,10 @@ async fn main() {
         );
     }
 
+    if flag == Some("--fill-only") {
+        store.close().await;
+        return;
+    }
     let categories = store.categories().await.unwrap();
     let id = |slug: &str| categories.iter().find(|c| c.slug == slug).unwrap().id;
     let movies = [
