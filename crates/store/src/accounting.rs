@@ -156,6 +156,9 @@ const TRACKER_MEMBERS: &str = "SELECT u.id, u.passkey, COALESCE(t.uploaded, 0), 
      FROM users u LEFT JOIN transfer_totals t ON t.user_id = u.id \
      WHERE u.disabled = FALSE";
 
+/// id, info_hash_v1, info_hash_v2, freeleech.
+type ListedRow = (i64, Option<Vec<u8>>, Option<Vec<u8>>, bool);
+
 const LISTED_RELEASES: &str =
     "SELECT id, info_hash_v1, info_hash_v2, freeleech FROM releases WHERE status = 'approved'";
 
@@ -287,8 +290,7 @@ impl Store {
     /// Every approved release with the hashes clients announce it by.
     pub async fn listed_releases(&self) -> Result<Vec<ListedRelease>, StoreError> {
         on_backend!(self, |pool| {
-            let rows: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>, bool)> =
-                sqlx::query_as(LISTED_RELEASES).fetch_all(pool).await?;
+            let rows: Vec<ListedRow> = sqlx::query_as(LISTED_RELEASES).fetch_all(pool).await?;
             rows.into_iter()
                 .map(|(id, v1, v2, freeleech)| {
                     let mut hashes = Vec::with_capacity(2);

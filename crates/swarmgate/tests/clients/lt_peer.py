@@ -84,6 +84,9 @@ def parse_args(argv):
                    help="keep libtorrent's SSRF mitigation on; see README.md")
     p.add_argument("--progress-every", type=float, default=0.0,
                    help="emit a progress event this often; 0 disables")
+    p.add_argument("--upload-limit-kib", type=int, default=0,
+                   help="cap this torrent's upload rate (KiB/s; 0: none), "
+                        "to make a transfer last long enough to interrupt")
     p.add_argument("--stop-on-stdin-eof", action="store_true",
                    help="stop cleanly when stdin closes: spawn with a piped "
                         "stdin and drop it to stop, no signals needed")
@@ -291,6 +294,10 @@ class Peer:
         atp.flags = flags
         os.makedirs(atp.save_path, exist_ok=True)
         self.handle = self.session.add_torrent(atp)
+        if self.args.upload_limit_kib > 0:
+            # A per-torrent limit applies to local peers too (the session's
+            # local peer class exempts them from global limits only).
+            self.handle.set_upload_limit(self.args.upload_limit_kib * 1024)
         return None
 
     def wait_until_seeding(self, deadline):
