@@ -143,7 +143,7 @@ async fn register(
         }
     };
     match created {
-        Ok(_) => {}
+        Ok(id) => crate::tracker_members::account_opened(&state, id, passkey.expose()),
         Err(RedeemError::InvalidInvite) => {
             return fail(StatusCode::UNPROCESSABLE_ENTITY, t.invite_invalid());
         }

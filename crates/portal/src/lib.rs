@@ -34,6 +34,7 @@ pub mod releases;
 pub mod session;
 pub mod throttle;
 mod tokens;
+mod tracker_members;
 
 pub use accounts::new_passkey;
 pub use releases::{PrivateFlag, ReleaseSettings};

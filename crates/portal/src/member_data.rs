@@ -12,7 +12,8 @@
 //!   [`store::Store::delete_account`] removes the account, its sessions,
 //!   API tokens, invitations and transfer statistics in one transaction;
 //!   its releases and comments stay, shown as by a deleted account. The
-//!   last enabled admin cannot delete their account (409 `last_admin`).
+//!   passkey leaves the tracker's member directory at once. The last
+//!   enabled admin cannot delete their account (409 `last_admin`).
 
 use crate::accounts::{Refusal, check_credentials};
 use crate::error::WebError;
@@ -162,7 +163,10 @@ async fn delete_account(
         Err(refusal) => return Ok(Err(Kept::Password(refusal))),
     }
     match state.store.delete_account(user.id).await? {
-        AccountDeletion::Deleted => Ok(Ok(())),
+        AccountDeletion::Deleted => {
+            crate::tracker_members::account_closed(state, user.passkey.expose());
+            Ok(Ok(()))
+        }
         // Deleted meanwhile by another request.
         AccountDeletion::NoSuchAccount => Err(WebError::Unauthorized),
         AccountDeletion::LastAdmin => Ok(Err(Kept::LastAdmin)),

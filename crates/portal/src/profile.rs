@@ -101,8 +101,16 @@ async fn rotate_passkey(
     // 128 random bits collide never in practice; a few tries make even
     // that a non-event rather than an error page.
     for _ in 0..3 {
-        match state.store.set_passkey(user.id, &new_passkey()).await {
-            Ok(_) => return Ok(Redirect::to("/profile?rotated=1").into_response()),
+        let passkey = new_passkey();
+        match state.store.set_passkey(user.id, &passkey).await {
+            Ok(_) => {
+                crate::tracker_members::passkey_rotated(
+                    &state,
+                    user.passkey.expose(),
+                    passkey.expose(),
+                );
+                return Ok(Redirect::to("/profile?rotated=1").into_response());
+            }
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -323,3 +323,48 @@ async fn the_last_admin_cannot_delete_their_account() {
     let r = json_request(&mut admin, "DELETE", "/api/v1/me", &body).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
 }
+
+#[tokio::test]
+async fn in_private_mode_the_trackers_members_follow_sign_up_rotation_and_deletion() {
+    let app = support::App::with_tracker_mode(
+        Registration::Open,
+        settings(),
+        tracker::TrackerMode::Private,
+    )
+    .await;
+    let members = || &app.tracker.accounting().unwrap().members;
+    let known = |key: &store::Passkey| {
+        let key = accounting::Passkey::parse(key.expose().as_bytes()).unwrap();
+        members().get(&key).is_some()
+    };
+    let mut b = app.browser();
+    b.get("/register").await;
+    let r = b
+        .post(
+            "/register",
+            &[
+                ("username", "newbie"),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = app.passkey_of("newbie").await;
+    assert!(known(&first), "a new member may announce at once");
+
+    b.get("/profile").await;
+    let r = b.post("/profile/passkey", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let second = app.passkey_of("newbie").await;
+    assert!(
+        !known(&first) && known(&second),
+        "only the new passkey works"
+    );
+
+    b.get("/profile/delete").await;
+    let r = b.post("/profile/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!known(&second), "a deleted account's passkey stops working");
+    assert_eq!(members().len(), 0);
+}
