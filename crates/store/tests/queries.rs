@@ -33,6 +33,7 @@ test_on_both_backends! {
                 "search",
                 "api tokens",
                 "deleted accounts",
+                "search indexes",
                 "accounting",
             ]
         );
