@@ -111,6 +111,9 @@ pub struct Release {
 /// accounts, and a resynchronisation from the store replaces it whole.
 pub struct Members {
     map: SnapshotMap<crate::Passkey, Member>,
+    /// Bumped by every single change, so that a reload whose database
+    /// read raced with one can tell ([`Members::replace_all_if`]).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// Shows the size only: the keys are secrets.
@@ -132,7 +135,19 @@ impl Members {
     pub fn new() -> Self {
         Self {
             map: SnapshotMap::new(),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A counter of single changes; read it before reading the database
+    /// for [`Members::replace_all_if`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn get(&self, passkey: &crate::Passkey) -> Option<Member> {
@@ -142,30 +157,53 @@ impl Members {
     /// Adds or replaces the member under `passkey`.
     pub fn insert(&self, passkey: crate::Passkey, member: Member) {
         self.map.insert(passkey, member);
+        self.changed();
     }
 
     /// Stops `passkey` from working (rotated away, account disabled or
     /// deleted).
     pub fn remove(&self, passkey: &crate::Passkey) -> Option<Member> {
-        self.map.remove(passkey)
+        let removed = self.map.remove(passkey);
+        self.changed();
+        removed
     }
 
     /// Moves the member under `old` to `new` (a rotation): from now on
     /// only `new` works. Returns false if `old` was unknown, leaving
     /// `new` unknown too (the next reload from the store adds it).
     pub fn rekey(&self, old: &crate::Passkey, new: crate::Passkey) -> bool {
-        match self.map.remove(old) {
+        let moved = match self.map.remove(old) {
             Some(member) => {
                 self.map.insert(new, member);
                 true
             }
             None => false,
-        }
+        };
+        self.changed();
+        moved
     }
 
     /// Makes `members` the whole directory.
     pub fn replace_all(&self, members: impl IntoIterator<Item = (crate::Passkey, Member)>) {
         self.map.replace_all(members);
+    }
+
+    /// Makes `members` the whole directory unless a single change came
+    /// in since [`Members::generation`] returned `generation`: a reload
+    /// read before a passkey rotation must not bring the old key back.
+    /// Returns whether it replaced. (A change landing between the check
+    /// and the swap is possible but needs both within microseconds; the
+    /// next reload repairs it.)
+    pub fn replace_all_if(
+        &self,
+        generation: u64,
+        members: impl IntoIterator<Item = (crate::Passkey, Member)>,
+    ) -> bool {
+        if self.generation() != generation {
+            return false;
+        }
+        self.map.replace_all(members);
+        true
     }
 
     pub fn len(&self) -> usize {
@@ -258,6 +296,10 @@ mod tests {
         assert!(members.rekey(&b, c));
         assert_eq!((members.get(&b), members.get(&c)), (None, Some(member(2))));
         assert!(!members.rekey(&b, a), "an unknown old key moves nothing");
+        let seen = members.generation();
+        members.insert(b, member(2));
+        assert!(!members.replace_all_if(seen, []), "a change came in");
+        assert!(members.replace_all_if(members.generation(), [(b, member(2))]));
         assert_eq!(members.get(&a), None);
         members.replace_all((0..1000).map(|n| {
             let mut key = [0; 16];

@@ -44,6 +44,23 @@ pub async fn load_members(
     members: &Members,
     config: &AccountingConfig,
 ) -> Result<usize, StoreError> {
+    // A portal change (rotation, deletion) between the read and the swap
+    // would be undone by stale rows: read again instead.
+    for _ in 0..5 {
+        let generation = members.generation();
+        let entries = member_entries(store, config).await?;
+        if members.replace_all_if(generation, entries) {
+            return Ok(members.len());
+        }
+    }
+    tracing::warn!("members kept changing during the reload; the next one retries");
+    Ok(members.len())
+}
+
+async fn member_entries(
+    store: &Store,
+    config: &AccountingConfig,
+) -> Result<Vec<(Passkey, Member)>, StoreError> {
     let rows = store.tracker_members().await?;
     let mut skipped = 0usize;
     let entries: Vec<(Passkey, Member)> = rows
@@ -67,8 +84,7 @@ pub async fn load_members(
             "accounts with a malformed passkey cannot use the tracker"
         );
     }
-    members.replace_all(entries);
-    Ok(members.len())
+    Ok(entries)
 }
 
 /// Reloads the members every `config.members_reload_secs` (the portal and
