@@ -10,7 +10,7 @@
 //! (the member's sums still count bytes on a deleted release).
 
 use crate::catalog::corrupt;
-use crate::{Pool, Store, StoreError};
+use crate::{Pool, ReleaseStatus, Store, StoreError};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use tracker_proto::InfoHash;
@@ -46,16 +46,29 @@ impl TransferTotals {
     }
 }
 
-/// A member's transfer on one release, with the release's title (`None`
-/// for a release that is no longer listed publicly is not filtered here:
-/// callers show what the member may see).
+/// A member's transfer on one release, with what callers need to show
+/// only what the member may see: releases are not filtered here by
+/// status, so a release closed since is still in the member's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReleaseTransfer {
     pub release_id: i64,
     pub title: String,
+    pub status: ReleaseStatus,
+    /// `None` once the uploader's account is deleted.
+    pub uploader_id: Option<i64>,
     pub uploaded: u64,
     pub downloaded: u64,
     pub snatched_at: Option<i64>,
+}
+
+/// A release's title and what decides who may see it, for lists that
+/// name releases by id (a member's live seeding and leeching).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseName {
+    pub id: i64,
+    pub title: String,
+    pub status: ReleaseStatus,
+    pub uploader_id: Option<i64>,
 }
 
 /// A member the tracker serves: an account that is not disabled.
@@ -166,9 +179,32 @@ const TOTALS: &str = "SELECT COALESCE((SELECT uploaded FROM transfer_totals WHER
      COALESCE((SELECT downloaded FROM transfer_totals WHERE user_id = $1), 0), \
      (SELECT COUNT(*) FROM transfers WHERE user_id = $1 AND snatched_at IS NOT NULL)";
 
-const MEMBER_TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at \
+const MEMBER_TRANSFERS: &str = "SELECT t.release_id, r.title, r.status, r.uploader_id, \
+     t.uploaded, t.downloaded, t.snatched_at \
      FROM transfers t JOIN releases r ON r.id = t.release_id \
      WHERE t.user_id = $1 ORDER BY t.release_id DESC LIMIT $2";
+
+/// release_id, title, status, uploader_id, uploaded, downloaded,
+/// snatched_at.
+type TransferRow = (i64, String, String, Option<i64>, i64, i64, Option<i64>);
+
+/// `SELECT ... WHERE id IN ($1, ..., $rows)`.
+fn release_names(rows: usize) -> String {
+    let mut sql = String::from("SELECT id, title, status, uploader_id FROM releases WHERE id IN (");
+    for n in 1..=rows {
+        let _ = write!(
+            sql,
+            "{}CAST(${n} AS BIGINT)",
+            if n == 1 { "" } else { ", " }
+        );
+    }
+    sql.push(')');
+    sql
+}
+
+fn status(text: &str) -> Result<ReleaseStatus, StoreError> {
+    ReleaseStatus::parse(text).ok_or_else(|| corrupt("releases", "status"))
+}
 
 const SET_FREELEECH: &str = "UPDATE releases SET freeleech = $2 WHERE id = $1";
 
@@ -246,24 +282,53 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ReleaseTransfer>, StoreError> {
         on_backend!(self, |pool| {
-            let rows: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(MEMBER_TRANSFERS)
+            let rows: Vec<TransferRow> = sqlx::query_as(MEMBER_TRANSFERS)
                 .bind(user_id)
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?;
-            Ok(rows
-                .into_iter()
+            rows.into_iter()
                 .map(
-                    |(release_id, title, up, down, snatched_at)| ReleaseTransfer {
-                        release_id,
-                        title,
-                        uploaded: as_u64(up),
-                        downloaded: as_u64(down),
-                        snatched_at,
+                    |(release_id, title, status_text, uploader_id, up, down, snatched_at)| {
+                        Ok(ReleaseTransfer {
+                            release_id,
+                            title,
+                            status: status(&status_text)?,
+                            uploader_id,
+                            uploaded: as_u64(up),
+                            downloaded: as_u64(down),
+                            snatched_at,
+                        })
                     },
                 )
-                .collect())
+                .collect()
         })
+    }
+
+    /// The titles of releases `ids`, in id order; ids of releases deleted
+    /// meanwhile are left out.
+    pub async fn release_names(&self, ids: &[i64]) -> Result<Vec<ReleaseName>, StoreError> {
+        let mut names = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS) {
+            let text = release_names(chunk.len());
+            let rows: Vec<(i64, String, String, Option<i64>)> = on_backend!(self, |pool| {
+                let mut query = sqlx::query_as(&text);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(pool).await?
+            });
+            for (id, title, status_text, uploader_id) in rows {
+                names.push(ReleaseName {
+                    id,
+                    title,
+                    status: status(&status_text)?,
+                    uploader_id,
+                });
+            }
+        }
+        names.sort_unstable_by_key(|n| n.id);
+        Ok(names)
     }
 
     /// Every account the tracker serves in mode `private`, with its sums

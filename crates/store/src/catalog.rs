@@ -132,6 +132,9 @@ pub struct Release {
     pub size: u64,
     pub private: bool,
     pub created_at: i64,
+    /// Downloads of it do not count against ratios (tracker mode
+    /// `private`); staff set it with [`Store::set_freeleech`].
+    pub freeleech: bool,
 }
 
 /// A release's `info_hash_v1` and `info_hash_v2` columns.
@@ -176,6 +179,7 @@ where
         size: u64::try_from(size).map_err(|_| corrupt("releases", "negative size"))?,
         private: row.try_get(10)?,
         created_at: row.try_get(11)?,
+        freeleech: row.try_get(12)?,
     })
 }
 

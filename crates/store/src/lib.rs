@@ -239,7 +239,7 @@ mod accounting;
 mod accounts;
 mod catalog;
 pub use accounting::{
-    ListedRelease, ReleaseTransfer, TrackerMember, TransferCredit, TransferTotals,
+    ListedRelease, ReleaseName, ReleaseTransfer, TrackerMember, TransferCredit, TransferTotals,
 };
 pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,

@@ -46,7 +46,8 @@ pub(crate) const BY_SIZE: &str = "r.size DESC, r.id DESC";
 /// A release's columns in the order `catalog::release_from_row` reads
 /// them, from `releases r LEFT JOIN users u`.
 const RELEASE_COLUMNS: &str = "r.id, r.info_hash_v1, r.info_hash_v2, r.title, r.description_md, \
-     r.category_id, r.uploader_id, u.username, r.status, r.size, r.private, r.created_at";
+     r.category_id, r.uploader_id, u.username, r.status, r.size, r.private, r.created_at, \
+     r.freeleech";
 
 /// A listing's conditions as SQL, placeholders numbered from 1 in
 /// [`Condition`] order.

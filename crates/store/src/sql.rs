@@ -118,8 +118,8 @@ pub(crate) const INSERT_RELEASE_TAG: &str =
 /// A release's columns in the order `catalog::release_from_row` reads
 /// them; `FROM releases r LEFT JOIN users u` follows.
 const RELEASE_COLUMNS: &str = "SELECT r.id, r.info_hash_v1, r.info_hash_v2, r.title, r.description_md, \
-     r.category_id, r.uploader_id, u.username, r.status, r.size, r.private, r.created_at \
-     FROM releases r LEFT JOIN users u ON u.id = r.uploader_id";
+     r.category_id, r.uploader_id, u.username, r.status, r.size, r.private, r.created_at, \
+     r.freeleech FROM releases r LEFT JOIN users u ON u.id = r.uploader_id";
 
 pub(crate) fn release_by_id() -> String {
     format!("{RELEASE_COLUMNS} WHERE r.id = $1")

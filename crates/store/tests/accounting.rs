@@ -4,7 +4,10 @@
 #[macro_use]
 mod support;
 
-use store::{NewRelease, ReleaseFile, ReleaseStatus, Role, Store, TransferCredit, TransferTotals};
+use store::{
+    NewRelease, ReleaseFile, ReleaseQuery, ReleaseStatus, Role, Store, TransferCredit,
+    TransferTotals,
+};
 use support::TestDb;
 use support::helpers::*;
 
@@ -155,5 +158,61 @@ test_on_both_backends! {
         assert_eq!(listed[0].id, approved);
         assert_eq!(listed[0].hashes, vec![hash(1)]);
         assert!(listed[0].freeleech);
+    }
+
+    async fn every_release_query_reads_the_freeleech_flag(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Uploader, 1).await;
+        let id = release(&store, 1, a, ReleaseStatus::Approved).await;
+        let other = release(&store, 2, a, ReleaseStatus::Approved).await;
+        assert!(!store.release(id).await.unwrap().unwrap().freeleech, "off by default");
+        assert!(store.set_freeleech(id, true).await.unwrap());
+        assert!(store.release(id).await.unwrap().unwrap().freeleech);
+        assert!(!store.release(other).await.unwrap().unwrap().freeleech);
+        let flags = |releases: Vec<store::Release>| -> Vec<(i64, bool)> {
+            let mut flags: Vec<_> = releases.iter().map(|r| (r.id, r.freeleech)).collect();
+            flags.sort_unstable();
+            flags
+        };
+        let want = vec![(id, true), (other, false)];
+        assert_eq!(flags(store.releases_by(a, 10).await.unwrap()), want);
+        // The plain listing and a text search (each backend's own plan).
+        for text in [None, Some("release")] {
+            let query = ReleaseQuery { text, ..ReleaseQuery::default() };
+            let page = store.list_releases(&query).await.unwrap();
+            assert_eq!(flags(page.releases), want, "{text:?}");
+        }
+        assert!(store.set_freeleech(id, false).await.unwrap());
+        assert!(!store.release(id).await.unwrap().unwrap().freeleech);
+    }
+
+    async fn transfers_and_release_names_carry_what_decides_visibility(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Uploader, 1).await;
+        let b = add_user(&store, "bob", Role::Member, 2).await;
+        let open = release(&store, 1, a, ReleaseStatus::Approved).await;
+        let closed = release(&store, 2, a, ReleaseStatus::Closed).await;
+        store
+            .add_transfers(&[credit(b, open, 1, 2, false), credit(b, closed, 3, 4, true)], 9)
+            .await
+            .unwrap();
+        let rows = store.member_transfers(b, 10).await.unwrap();
+        let seen: Vec<_> = rows.iter().map(|r| (r.release_id, r.status, r.uploader_id)).collect();
+        assert_eq!(
+            seen,
+            [(closed, ReleaseStatus::Closed, Some(a)), (open, ReleaseStatus::Approved, Some(a))]
+        );
+
+        let names = store.release_names(&[closed, 12345, open]).await.unwrap();
+        let seen: Vec<_> = names.iter().map(|n| (n.id, n.title.as_str(), n.status)).collect();
+        assert_eq!(
+            seen,
+            [(open, "release 1", ReleaseStatus::Approved), (closed, "release 2", ReleaseStatus::Closed)],
+            "in id order, unknown ids left out"
+        );
+        assert!(store.release_names(&[]).await.unwrap().is_empty());
+        // More ids than one statement takes.
+        let many: Vec<i64> = (1..=1_200).collect();
+        assert_eq!(store.release_names(&many).await.unwrap().len(), 2);
     }
 }
