@@ -1,9 +1,37 @@
-//! `GET /api/v1/me`: the logged-in member, as JSON. Errors are
-//! `{"code": ..., "message": ...}` like every portal error.
+//! `GET /api/v1/me`: the logged-in member and their transfer figures,
+//! as JSON, to that member only (an API token or the session cookie,
+//! like every `/api/v1` route). Errors are `{"code": ..., "message":
+//! ...}` like every portal error.
+//!
+//! ```json
+//! {
+//!   "username": "alice",
+//!   "role": "member",
+//!   "uploaded": 1572864,
+//!   "downloaded": 1048576,
+//!   "ratio": 1.5,
+//!   "snatched": 2,
+//!   "seeding": [{"id": 7, "title": "Debian 13 netinst"}],
+//!   "leeching": [{"id": 9, "title": null}]
+//! }
+//! ```
+//!
+//! - `uploaded`, `downloaded`: bytes, as the tracker's flushes stored
+//!   them (they lag the tracker by at most one flush interval).
+//! - `ratio`: uploaded / downloaded; `null` while nothing was
+//!   downloaded.
+//! - `snatched`: how many releases the member completed.
+//! - `seeding`, `leeching`: the releases the member's clients are on
+//!   right now (live, tracker mode `private`), each `{id, title}`,
+//!   sorted by id; `title` is `null` for a release the member may no
+//!   longer see. Both are `null` in the other modes, which keep no
+//!   sessions per member. Nothing about peers or addresses is given.
 
 use crate::PortalState;
 use crate::error::WebError;
 use crate::session::Visitor;
+use crate::transfers::{self, Named};
+use axum::extract::State;
 use axum::response::Json;
 use axum::{Router, routing::get};
 use serde::Serialize;
@@ -16,12 +44,30 @@ pub fn router() -> Router<PortalState> {
 struct Me {
     username: String,
     role: &'static str,
+    uploaded: u64,
+    downloaded: u64,
+    ratio: Option<f64>,
+    snatched: u64,
+    seeding: Option<Vec<Named>>,
+    leeching: Option<Vec<Named>>,
 }
 
-async fn me(visitor: Visitor) -> Result<Json<Me>, WebError> {
+async fn me(State(state): State<PortalState>, visitor: Visitor) -> Result<Json<Me>, WebError> {
     let user = visitor.require_user()?;
+    let totals = state.store.transfer_totals(user.id).await?;
+    let live = transfers::live(&state, user).await?;
+    let (seeding, leeching) = match live {
+        Some(live) => (Some(live.seeding), Some(live.leeching)),
+        None => (None, None),
+    };
     Ok(Json(Me {
         username: user.username.as_str().to_owned(),
         role: user.role.as_str(),
+        uploaded: totals.uploaded,
+        downloaded: totals.downloaded,
+        ratio: totals.ratio(),
+        snatched: totals.snatched,
+        seeding,
+        leeching,
     }))
 }

@@ -138,6 +138,23 @@ catalog! {
     no_uploads: "You have not uploaded anything yet.", "Вы ещё ничего не загружали.";
     your_comments: "Your comments", "Ваши комментарии";
     no_comments: "You have not written any comments yet.", "Вы ещё не писали комментариев.";
+    transfers: "Transfers", "Обмен";
+    uploaded: "Uploaded", "Отдано";
+    downloaded: "Downloaded", "Скачано";
+    ratio: "Ratio", "Рейтинг";
+    snatched: "Releases completed", "Скачано раздач полностью";
+    transfers_note: "Counted by the tracker from what your clients report; the newest traffic joins the sums after a short delay.",
+        "Считает трекер по отчётам ваших клиентов; самый свежий обмен добавляется к суммам с небольшой задержкой.";
+    seeding_now: "Seeding now", "Сейчас раздаёте";
+    leeching_now: "Downloading now", "Сейчас скачиваете";
+    nothing_now: "Nothing at the moment.", "Сейчас ничего.";
+    live_needs_private: "What you are seeding and downloading right now is shown when the tracker runs in private mode.",
+        "То, что вы сейчас раздаёте и скачиваете, показывается, когда трекер работает в приватном режиме.";
+    transfer_history: "By release", "По раздачам";
+    no_transfers: "The tracker has not counted any transfer of yours yet.",
+        "Трекер ещё не учёл ни одного вашего обмена.";
+    completed_on: "Completed", "Скачана полностью";
+    release_unavailable: "a release no longer listed", "раздача, которой больше нет в каталоге";
     your_data: "Your data", "Ваши данные";
     export_data: "Download everything stored about you (JSON)", "Скачать всё, что о вас хранится (JSON)";
     export_help: "Your account, sessions, API tokens, invitations, releases, comments and transfer statistics, as one file.",
@@ -248,6 +265,12 @@ catalog! {
     status_needs_fix: "needs fixing", "требует исправления";
     status_duplicate: "duplicate", "повтор";
     status_closed: "closed", "закрыта";
+    freeleech: "Freeleech", "Фрилич";
+    freeleech_help: "Downloading it does not count against your ratio.",
+        "Скачанное с этой раздачи не учитывается в рейтинге.";
+    make_freeleech: "Make freeleech", "Сделать фриличем";
+    end_freeleech: "End freeleech", "Отменить фрилич";
+    site_freeleech: "Freeleech: downloads don't count", "Фрилич: скачанное не учитывается";
     download_torrent: "Download .torrent", "Скачать .torrent";
     magnet_link: "Magnet link", "Магнет-ссылка";
     comments: "Comments", "Комментарии";

@@ -12,8 +12,10 @@
 //!
 //! Cross-cutting pieces: [`session`] (cookies to accounts), [`passwords`]
 //! (Argon2id), [`throttle`] (failed log-ins, in memory), [`clock`]
-//! (injected time), [`pages`] (templates). No handler stores or logs a
-//! client address: the throttle holds one in memory for its window only.
+//! (injected time), [`pages`] (templates), `transfers` (a member's
+//! figures from the store and the tracker's ledger). No handler stores
+//! or logs a client address: the throttle holds one in memory for its
+//! window only.
 
 mod accounts;
 mod api;
@@ -35,6 +37,7 @@ pub mod session;
 pub mod throttle;
 mod tokens;
 mod tracker_members;
+mod transfers;
 
 pub use accounts::new_passkey;
 pub use releases::{PrivateFlag, ReleaseSettings};

@@ -26,6 +26,9 @@ pub struct Page {
     pub csrf: String,
     /// The header's search box; off on the listing, which has its own.
     pub header_search: bool,
+    /// Site-wide freeleech is on (tracker mode `private`): every page
+    /// says downloads do not count.
+    pub site_freeleech: bool,
 }
 
 impl Page {
@@ -39,6 +42,7 @@ impl Page {
             staff: user.is_some_and(|u| matches!(u.role, Role::Admin | Role::Moderator)),
             csrf: csrf.to_owned(),
             header_search: true,
+            site_freeleech: false,
         }
     }
 
@@ -144,6 +148,15 @@ pub struct ProfilePage {
     pub since: String,
     pub passkey: String,
     pub rotated: bool,
+    /// The stored sums, for people (`1.5 GiB`, a ratio with two
+    /// decimals, "∞" or "—").
+    pub uploaded: String,
+    pub downloaded: String,
+    pub ratio: String,
+    pub snatched: u64,
+    /// Live seeding and leeching; `None` outside tracker mode `private`.
+    pub live: Option<crate::transfers::Live>,
+    pub history: Vec<TransferRow>,
     pub uploads: Vec<UploadRow>,
     pub comments: Vec<MemberCommentRow>,
 }
@@ -156,6 +169,15 @@ pub struct UploadRow {
     pub added: String,
     /// The member may still edit it (pending or needs fixing).
     pub editable: bool,
+}
+
+/// What the tracker credited the member on one release.
+pub struct TransferRow {
+    pub release: crate::transfers::Named,
+    pub uploaded: String,
+    pub downloaded: String,
+    /// The day they completed it, if they did.
+    pub completed: Option<String>,
 }
 
 /// One of the member's comments on their profile.

@@ -1,6 +1,7 @@
 //! The member's own pages: `GET /profile` (name, role, passkey, their
-//! newest releases and comments, links to export their data and delete
-//! their account: see `member_data`),
+//! transfer figures: see `transfers`; their newest releases and comments,
+//! links to export their data and delete their account: see
+//! `member_data`),
 //! `POST /profile/passkey` (replace the passkey), and `GET/POST /invites`
 //! (create and list invitations, for roles allowed to invite).
 
@@ -8,10 +9,12 @@ use crate::PortalState;
 use crate::accounts::new_passkey;
 use crate::error::WebError;
 use crate::pages::{
-    InviteRow, InvitesPage, MemberCommentRow, ProfilePage, UploadRow, can_invite, date, render,
-    role_text, status_text,
+    InviteRow, InvitesPage, MemberCommentRow, ProfilePage, TransferRow, UploadRow, can_invite,
+    date, render, role_text, status_text,
 };
+use crate::releases::human_size;
 use crate::session::{Visitor, hash_secret};
+use crate::transfers;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -78,6 +81,17 @@ async fn profile(
             }
         })
         .collect();
+    let totals = state.store.transfer_totals(user.id).await?;
+    let history = transfers::history(&state, user, PROFILE_ROWS)
+        .await?
+        .into_iter()
+        .map(|(release, t)| TransferRow {
+            release,
+            uploaded: human_size(t.uploaded),
+            downloaded: human_size(t.downloaded),
+            completed: t.snatched_at.map(date),
+        })
+        .collect();
     let html = render(&ProfilePage {
         page: visitor.page(),
         username: user.username.as_str().to_owned(),
@@ -85,6 +99,12 @@ async fn profile(
         since: date(user.created_at),
         passkey: user.passkey.expose().to_owned(),
         rotated: query.is_ok_and(|Query(q)| q.rotated.is_some()),
+        uploaded: human_size(totals.uploaded),
+        downloaded: human_size(totals.downloaded),
+        ratio: transfers::ratio_text(&totals),
+        snatched: totals.snatched,
+        live: transfers::live(&state, user).await?,
+        history,
         uploads,
         comments,
     });

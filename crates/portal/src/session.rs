@@ -60,6 +60,9 @@ pub struct Visitor {
     pub api_token: Option<SecretHash>,
     pub csrf: String,
     site: String,
+    /// Site-wide freeleech, as the tracker's ledger had it (mode
+    /// `private` only).
+    site_freeleech: bool,
 }
 
 impl Visitor {
@@ -70,7 +73,9 @@ impl Visitor {
 
     /// What the layout shows for this visitor.
     pub fn page(&self) -> Page {
-        Page::new(self.lang, &self.site, self.user.as_ref(), &self.csrf)
+        let mut page = Page::new(self.lang, &self.site, self.user.as_ref(), &self.csrf);
+        page.site_freeleech = self.site_freeleech;
+        page
     }
 }
 
@@ -104,6 +109,10 @@ impl FromRequestParts<PortalState> for Visitor {
             api_token,
             csrf,
             site: state.site_name.to_string(),
+            site_freeleech: state
+                .tracker
+                .accounting()
+                .is_some_and(|a| a.ledger.site_freeleech()),
         })
     }
 }

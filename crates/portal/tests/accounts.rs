@@ -37,9 +37,19 @@ async fn open_registration_creates_a_member_logs_them_in_and_shows_their_passkey
     let passkey = app.passkey_of("alice").await;
     assert!(profile.body.contains(passkey.expose()), "{}", profile.body);
     let me = b.get("/api/v1/me").await.json();
+    // Mode `open`: no transfers yet, and no live lists.
     assert_eq!(
         me,
-        serde_json::json!({"username": "Alice", "role": "member"})
+        serde_json::json!({
+            "username": "Alice",
+            "role": "member",
+            "uploaded": 0,
+            "downloaded": 0,
+            "ratio": null,
+            "snatched": 0,
+            "seeding": null,
+            "leeching": null,
+        })
     );
 }
 

@@ -275,6 +275,7 @@ async fn every_route_of_a_deleted_release_is_a_404() {
     for (path, field) in [
         (format!("/releases/{id}/comments"), ("body", "hello?")),
         (format!("/releases/{id}/status"), ("status", "approved")),
+        (format!("/releases/{id}/freeleech"), ("freeleech", "1")),
         (format!("/releases/{id}/edit"), ("title", "back")),
         (format!("/comments/{comment}/hidden"), ("hidden", "1")),
     ] {
@@ -284,14 +285,14 @@ async fn every_route_of_a_deleted_release_is_a_404() {
         let r = json_request(&mut moder, method, &format!("/api/v1/releases/{id}"), body).await;
         expect_error(&r, StatusCode::NOT_FOUND, "not_found");
     }
-    let r = json_request(
-        &mut moder,
-        "POST",
-        &format!("/api/v1/releases/{id}/status"),
-        r#"{"status":"approved"}"#,
-    )
-    .await;
-    expect_error(&r, StatusCode::NOT_FOUND, "not_found");
+    for (path, body) in [
+        ("status", r#"{"status":"approved"}"#),
+        ("freeleech", r#"{"freeleech":true}"#),
+    ] {
+        let path = format!("/api/v1/releases/{id}/{path}");
+        let r = json_request(&mut moder, "POST", &path, body).await;
+        expect_error(&r, StatusCode::NOT_FOUND, "not_found");
+    }
     assert!(app.store.comments(id, true).await.unwrap().is_empty());
     assert_eq!(total(&app).await, 0);
 }

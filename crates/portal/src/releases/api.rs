@@ -15,6 +15,8 @@
 //!   description, category, tags: see `edit`), `DELETE
 //!   /api/v1/releases/{id}` (staff).
 //! - `POST /api/v1/releases/{id}/status` `{"status": ...}` (staff).
+//! - `POST /api/v1/releases/{id}/freeleech` `{"freeleech": true}`
+//!   (staff; see `freeleech`).
 
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::CategoryTree;
@@ -234,7 +236,7 @@ pub(crate) async fn change_status(
     }
     // Read back: the stored status decides what the tracker serves.
     if let Some(release) = state.store.release(id).await? {
-        let tracked = super::listing::tracked(release.id, false);
+        let tracked = super::listing::tracked(release.id, release.freeleech);
         super::listing::follow_status(state, tracked, &hashes(&release)?, release.status);
     }
     Ok(id)

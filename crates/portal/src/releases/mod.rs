@@ -8,7 +8,9 @@
 //! - `view`: what a release looks like to a visitor (visibility rules,
 //!   live swarm counts, personal tracker URLs), shared by pages and API.
 //! - `listing`: the tracker's catalog (mode `listed`) kept in step with
-//!   approvals, status changes and deletions.
+//!   approvals, status changes, deletions and the freeleech flag.
+//! - `freeleech`: staff mark a release freeleech (its downloads do not
+//!   count against ratios in tracker mode `private`), by form and API.
 //! - `categories`: the category tree, its JSON and its admin API.
 //! - `markdown`: descriptions rendered to sanitized HTML.
 //! - `browse`: the listing's parameters (search words, category, size,
@@ -25,6 +27,7 @@ mod api;
 mod browse;
 mod categories;
 mod edit;
+mod freeleech;
 mod listing;
 pub mod markdown;
 mod pages;
@@ -36,7 +39,7 @@ pub(crate) use categories::CategoryTree;
 pub(crate) use edit::may_edit;
 pub(crate) use pages::{Row, rows};
 pub use settings::{PrivateFlag, ReleaseSettings};
-pub(crate) use view::category_name;
+pub(crate) use view::{category_name, human_size, may_see};
 
 use crate::PortalState;
 use axum::Router;
@@ -46,4 +49,5 @@ pub fn router(state: &PortalState) -> Router<PortalState> {
         .merge(edit::router())
         .merge(api::router(state))
         .merge(categories::router())
+        .merge(freeleech::router())
 }

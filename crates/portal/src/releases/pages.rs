@@ -1,7 +1,8 @@
 //! The release pages: `/releases` (browse and search, see `browse`),
 //! `/releases/{id}` (the release, its files, swarm, magnet, comments),
 //! `/releases/{id}/download`, `/upload`, `/moderation`, and the forms
-//! that comment, hide comments and change a release's status.
+//! that comment, hide comments and change a release's status (its
+//! freeleech form posts to `freeleech`).
 
 use super::api::{change_status, torrent_response};
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
@@ -51,6 +52,7 @@ pub(crate) struct Row {
     pub seeders: u64,
     pub leechers: u64,
     pub added: String,
+    pub freeleech: bool,
 }
 
 pub(crate) struct CategoryOption {
@@ -104,6 +106,7 @@ pub(crate) fn rows(
                 seeders: c.seeders,
                 leechers: c.leechers,
                 added: date(r.created_at),
+                freeleech: r.freeleech,
             })
         })
         .collect()
@@ -248,6 +251,7 @@ struct ReleasePage {
     added: String,
     status: &'static str,
     approved: bool,
+    freeleech: bool,
     logged_in: bool,
     staff: bool,
     /// The visitor may edit it (see `edit`).
@@ -302,6 +306,7 @@ async fn show(
         added: date(release.created_at),
         status: status_text(&t, release.status),
         approved: release.status == ReleaseStatus::Approved,
+        freeleech: release.freeleech,
         logged_in: user.is_some(),
         staff,
         editable: user.is_some_and(|u| super::edit::may_edit(u, &release)),

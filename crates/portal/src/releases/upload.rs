@@ -340,6 +340,8 @@ pub(crate) async fn store_release(
     match created {
         Ok(id) => {
             if status == ReleaseStatus::Approved {
+                // The stored flag: a new row is never freeleech (the
+                // column defaults to off; staff turn it on afterwards).
                 super::listing::list(state, super::listing::tracked(id, false), &hashes);
             }
             Ok(Uploaded { id, hashes, status })

@@ -22,9 +22,18 @@ pub(crate) fn is_trusted(role: Role) -> bool {
 }
 
 pub(crate) fn can_see(release: &Release, user: Option<&User>) -> bool {
-    release.status == ReleaseStatus::Approved
+    may_see(release.status, release.uploader_id, user)
+}
+
+/// [`can_see`] for a release known by its status and uploader only.
+pub(crate) fn may_see(
+    status: ReleaseStatus,
+    uploader_id: Option<i64>,
+    user: Option<&User>,
+) -> bool {
+    status == ReleaseStatus::Approved
         || is_staff(user)
-        || user.is_some_and(|u| release.uploader_id == Some(u.id))
+        || user.is_some_and(|u| uploader_id == Some(u.id))
 }
 
 /// A path segment as a release or comment id; anything else is a 404.
@@ -187,6 +196,9 @@ pub(crate) struct ReleaseJson {
     pub seeders: u64,
     pub leechers: u64,
     pub completed: u64,
+    /// Downloads of it do not count against ratios (tracker mode
+    /// `private`).
+    pub freeleech: bool,
     /// RFC 3339, UTC.
     pub added: String,
 }
@@ -212,6 +224,7 @@ pub(crate) fn release_json(
         seeders: counts.seeders,
         leechers: counts.leechers,
         completed: counts.completed,
+        freeleech: release.freeleech,
         added: datetime(release.created_at),
     })
 }
