@@ -146,6 +146,10 @@ async fn categories_form_a_tree_admins_edit_and_browsing_includes_sub_categories
         .json();
     assert_eq!(list["total"], 1);
     assert_eq!(
+        list["total_exact"], true,
+        "below the cap the count is exact"
+    );
+    assert_eq!(
         app.browser()
             .get("/api/v1/releases?category=books")
             .await

@@ -59,7 +59,10 @@ pub fn router(state: &PortalState) -> Router<PortalState> {
 struct ListJson {
     page: u32,
     per_page: u32,
+    /// At least this many; exact when `total_exact`, else the count
+    /// stopped at `store::TOTAL_CAP`.
     total: u64,
+    total_exact: bool,
     releases: Vec<ReleaseJson>,
 }
 
@@ -82,6 +85,7 @@ async fn list(
         page: query.page(),
         per_page: PER_PAGE,
         total: page.total,
+        total_exact: page.total_exact,
         releases,
     }))
 }

@@ -76,6 +76,8 @@ struct ListPage {
     /// Staff may list any status: `(value, label, selected)`.
     statuses: Vec<(&'static str, &'static str, bool)>,
     total: u64,
+    /// False when the count stopped at `store::TOTAL_CAP`: "10000+".
+    total_exact: bool,
     /// Query string for the previous and next pages, when they exist.
     prev: Option<String>,
     next: Option<String>,
@@ -177,6 +179,7 @@ async fn list(
             .collect(),
         statuses,
         total: found.total,
+        total_exact: found.total_exact,
         prev: (page_no > 1).then(|| query.link(page_no - 1)),
         next: more.then(|| query.link(page_no + 1)),
         form: query.clone(),
@@ -210,6 +213,7 @@ async fn moderation(
         sorts: Vec::new(),
         statuses: Vec::new(),
         total: found.total,
+        total_exact: found.total_exact,
         prev: None,
         next: None,
         moderation: true,
