@@ -65,6 +65,24 @@ pub enum PasskeyInUrl {
     Found(Passkey),
 }
 
+/// The last `pk=` value of a query string, as sent (passkeys need no
+/// percent-decoding: a percent-encoded one is malformed).
+fn pk_param(query: &[u8]) -> Option<&[u8]> {
+    query
+        .split(|&b| b == b'&')
+        .filter_map(|pair| pair.strip_prefix(b"pk="))
+        .next_back()
+}
+
+/// The passkey of a query string's `pk` parameter (HTTP requests whose
+/// path carries none).
+pub fn passkey_in_query(query: &[u8]) -> PasskeyInUrl {
+    match pk_param(query) {
+        None => PasskeyInUrl::Missing,
+        Some(text) => Passkey::parse(text).map_or(PasskeyInUrl::Malformed, PasskeyInUrl::Found),
+    }
+}
+
 /// Reads the passkey from a UDP tracker's BEP 41 URL data (the announce
 /// URL's path and query, e.g. `/announce/<passkey>`): either the segment
 /// after `/announce/`, or a `pk=<passkey>` query parameter for clients
@@ -77,10 +95,7 @@ pub fn passkey_in_url(url_data: &[u8]) -> PasskeyInUrl {
         Some(at) => (&url_data[..at], &url_data[at + 1..]),
         None => (url_data, &[][..]),
     };
-    let from_query = query
-        .split(|&b| b == b'&')
-        .filter_map(|pair| pair.strip_prefix(b"pk="))
-        .next_back();
+    let from_query = pk_param(query);
     let from_path = match path {
         b"" | b"/" | b"/announce" | b"/announce/" => None,
         _ => match path.strip_prefix(b"/announce/") {
@@ -149,6 +164,20 @@ mod tests {
                 "{none}"
             );
         }
+    }
+
+    #[test]
+    fn a_query_carries_the_passkey_in_its_last_pk() {
+        let key = Passkey::parse(KEY.as_bytes()).unwrap();
+        assert_eq!(
+            passkey_in_query(format!("a=1&pk={KEY}").as_bytes()),
+            PasskeyInUrl::Found(key)
+        );
+        assert_eq!(passkey_in_query(b"info_hash=x"), PasskeyInUrl::Missing);
+        assert_eq!(
+            passkey_in_query(format!("pk={KEY}&pk=zz").as_bytes()),
+            PasskeyInUrl::Malformed
+        );
     }
 
     #[test]

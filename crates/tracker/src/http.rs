@@ -174,17 +174,9 @@ async fn scrape(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let passkey = query_passkey(query_bytes(&uri));
+    // The scrape parser reads only `info_hash`.
+    let passkey = accounting::passkey_in_query(query_bytes(&uri));
     serve_scrape(&tracker, peer, &headers, &uri, passkey)
-}
-
-/// A scrape's `pk` parameter (its own parser reads only `info_hash`).
-fn query_passkey(query: &[u8]) -> PasskeyInUrl {
-    let value = query
-        .split(|&b| b == b'&')
-        .filter_map(|pair| pair.strip_prefix(b"pk="))
-        .next_back();
-    passkey_of(None, value)
 }
 
 fn serve_scrape(
