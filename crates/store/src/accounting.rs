@@ -375,7 +375,9 @@ impl Store {
         })
     }
 
-    /// Every approved release with the hashes clients announce it by.
+    /// Every approved release with the hashes the tracker lists it under:
+    /// its v1 info-hash and the first 20 bytes of its v2 one (BEP 52: what
+    /// clients announce a v2 swarm under), so a hybrid release gives both.
     pub async fn listed_releases(&self) -> Result<Vec<ListedRelease>, StoreError> {
         on_backend!(self, |pool| {
             let rows: Vec<ListedRow> = sqlx::query_as(LISTED_RELEASES).fetch_all(pool).await?;

@@ -137,9 +137,6 @@ pub struct Release {
     pub freeleech: bool,
 }
 
-/// A release's `info_hash_v1` and `info_hash_v2` columns.
-type HashColumns = (Option<Vec<u8>>, Option<Vec<u8>>);
-
 pub(crate) fn corrupt(table: &'static str, what: &str) -> StoreError {
     StoreError::Corrupt {
         table,
@@ -357,34 +354,6 @@ impl Store {
                 .bind(v2.map(|h| h.to_vec()))
                 .fetch_optional(pool)
                 .await?)
-        })
-    }
-
-    /// The info-hashes the tracker serves in mode `listed`: of every
-    /// approved release, its v1 info-hash and the first 20 bytes of its v2
-    /// one (BEP 52: what clients announce a v2 swarm under), so a hybrid
-    /// release gives both.
-    pub async fn approved_info_hashes(&self) -> Result<Vec<InfoHash>, StoreError> {
-        on_backend!(self, |pool| {
-            let rows: Vec<HashColumns> = sqlx::query_as(sql::APPROVED_INFO_HASHES)
-                .fetch_all(pool)
-                .await?;
-            let mut hashes = Vec::with_capacity(rows.len());
-            for (v1, v2) in rows {
-                if let Some(v1) = v1 {
-                    let v1 = <[u8; 20]>::try_from(v1)
-                        .map_err(|_| corrupt("releases", "info_hash_v1 is not 20 bytes"))?;
-                    hashes.push(InfoHash(v1));
-                }
-                if let Some(v2) = v2 {
-                    let v2 = <[u8; 32]>::try_from(v2)
-                        .map_err(|_| corrupt("releases", "info_hash_v2 is not 32 bytes"))?;
-                    let mut truncated = [0; 20];
-                    truncated.copy_from_slice(&v2[..20]);
-                    hashes.push(InfoHash(truncated));
-                }
-            }
-            Ok(hashes)
         })
     }
 

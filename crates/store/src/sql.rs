@@ -136,8 +136,6 @@ pub(crate) fn releases_by_uploader() -> String {
 /// match nothing).
 pub(crate) const RELEASE_ID_BY_HASH: &str =
     "SELECT id FROM releases WHERE info_hash_v1 = $1 OR info_hash_v2 = $2 ORDER BY id LIMIT 1";
-pub(crate) const APPROVED_INFO_HASHES: &str =
-    "SELECT info_hash_v1, info_hash_v2 FROM releases WHERE status = 'approved'";
 pub(crate) const RELEASE_TORRENT: &str = "SELECT torrent FROM releases WHERE id = $1";
 pub(crate) const RELEASE_FILES: &str =
     "SELECT path, length FROM release_files WHERE release_id = $1 ORDER BY position";

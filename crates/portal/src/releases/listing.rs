@@ -18,7 +18,7 @@
 //! back and the stored status decides, so two moderators changing it at
 //! once leave the catalog as the later read saw the database. A restart
 //! rebuilds the catalog from the database
-//! (`Store::approved_info_hashes`).
+//! (`Store::listed_releases`).
 
 use crate::PortalState;
 use accounting::{Release, ReleaseId};
