@@ -69,16 +69,7 @@ async fn the_approved_releases_in_the_store_are_listed_at_start() {
     let data_dir = tempfile::tempdir().unwrap();
     let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
     store.migrate().await.unwrap();
-    let uploader = store
-        .create_user(&store::NewUser {
-            username: &store::Username::parse("uploader").unwrap(),
-            password_hash: &store::PasswordHash("$argon2id$fake".into()),
-            role: store::Role::Uploader,
-            passkey: &store::Passkey::from_bytes([1; 16]),
-            created_at: 1,
-        })
-        .await
-        .unwrap();
+    let uploader = support::add_uploader(&store, "uploader", 1).await;
     let other = store.categories().await.unwrap()[0].id;
     for (n, status) in [
         (1, store::ReleaseStatus::Approved),

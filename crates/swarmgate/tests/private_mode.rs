@@ -35,28 +35,15 @@ struct Setup {
     release: i64,
 }
 
-async fn add_user(store: &store::Store, name: &str, seed: u8) -> i64 {
-    store
-        .create_user(&store::NewUser {
-            username: &store::Username::parse(name).unwrap(),
-            password_hash: &store::PasswordHash("$argon2id$fake".into()),
-            role: store::Role::Uploader,
-            passkey: &store::Passkey::from_bytes([seed; 16]),
-            created_at: 1,
-        })
-        .await
-        .unwrap()
-}
-
 /// A private tracker with three accounts and two approved releases
 /// (`hash(1)`, and `hash(2)` freeleech), flushing every second.
 async fn start_private() -> Setup {
     let data_dir = tempfile::tempdir().unwrap();
     let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
     store.migrate().await.unwrap();
-    let alice = add_user(&store, "alice", ALICE).await;
-    let bob = add_user(&store, "bob", BOB).await;
-    let carol = add_user(&store, "carol", CAROL).await;
+    let alice = support::add_uploader(&store, "alice", ALICE).await;
+    let bob = support::add_uploader(&store, "bob", BOB).await;
+    let carol = support::add_uploader(&store, "carol", CAROL).await;
     store.set_disabled(carol, true).await.unwrap();
     let category = store.categories().await.unwrap()[0].id;
     let mut releases = Vec::new();

@@ -40,18 +40,7 @@ async fn prepare(data_dir: &Path, torrent: &[u8], info_hash: [u8; 20]) -> Member
     store.migrate().await.unwrap();
     let mut ids = Vec::new();
     for (name, seed) in [("alice", ALICE), ("bob", BOB)] {
-        ids.push(
-            store
-                .create_user(&store::NewUser {
-                    username: &store::Username::parse(name).unwrap(),
-                    password_hash: &store::PasswordHash("$argon2id$fake".into()),
-                    role: store::Role::Uploader,
-                    passkey: &store::Passkey::from_bytes([seed; 16]),
-                    created_at: 1,
-                })
-                .await
-                .unwrap(),
-        );
+        ids.push(support::add_uploader(&store, name, seed).await);
     }
     let category = store.categories().await.unwrap()[0].id;
     store

@@ -15,16 +15,7 @@ const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 3));
 /// Release 1 is hybrid: v1 `hash(1)`, v2 `[11; 32]`. Releases 2 and 3
 /// are v1 only (`hash(2)`, `hash(3)`); 4 is pending (`hash(4)`).
 async fn fill(store: &Store) -> Vec<i64> {
-    let uploader = store
-        .create_user(&store::NewUser {
-            username: &store::Username::parse("uploader").unwrap(),
-            password_hash: &store::PasswordHash("$argon2id$fake".into()),
-            role: store::Role::Uploader,
-            passkey: &store::Passkey::from_bytes([1; 16]),
-            created_at: 1,
-        })
-        .await
-        .unwrap();
+    let uploader = support::add_uploader(store, "uploader", 1).await;
     let category = store.categories().await.unwrap()[0].id;
     let mut ids = Vec::new();
     for n in 1..=4u8 {

@@ -53,6 +53,21 @@ pub async fn start_in(config: Config, data_dir: tempfile::TempDir) -> TestServer
     }
 }
 
+/// An uploader account named `name` whose passkey is 16 bytes of `seed`
+/// (32 hex characters: `format!("{seed:02x}").repeat(16)`).
+pub async fn add_uploader(store: &store::Store, name: &str, seed: u8) -> i64 {
+    store
+        .create_user(&store::NewUser {
+            username: &store::Username::parse(name).unwrap(),
+            password_hash: &store::PasswordHash("$argon2id$fake".into()),
+            role: store::Role::Uploader,
+            passkey: &store::Passkey::from_bytes([seed; 16]),
+            created_at: 1,
+        })
+        .await
+        .unwrap()
+}
+
 pub fn hash(n: u8) -> InfoHash {
     InfoHash([n; 20])
 }
