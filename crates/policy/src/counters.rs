@@ -134,6 +134,16 @@ impl Counters {
     /// Moves every non-zero count into `out`, naming slots after `policy`
     /// (the policy these counters were sized for).
     pub(crate) fn drain_into(&self, policy: &Policy, out: &mut BTreeMap<RowKey, u64>) {
+        self.sum_into(policy, out, true);
+    }
+
+    /// Adds every non-zero count to `out` and leaves the counts in place
+    /// (see [`crate::PolicyHandle::pending_counters`]).
+    pub(crate) fn read_into(&self, policy: &Policy, out: &mut BTreeMap<RowKey, u64>) {
+        self.sum_into(policy, out, false);
+    }
+
+    fn sum_into(&self, policy: &Policy, out: &mut BTreeMap<RowKey, u64>, take: bool) {
         let name = |slot: usize| -> (String, &'static str) {
             match policy.rules.get(slot) {
                 Some(rule) => (rule.name.clone(), rule.action.as_str()),
@@ -145,7 +155,11 @@ impl Counters {
             if cell.load(Ordering::Relaxed) == 0 {
                 continue;
             }
-            let count = cell.swap(0, Ordering::Relaxed);
+            let count = if take {
+                cell.swap(0, Ordering::Relaxed)
+            } else {
+                cell.load(Ordering::Relaxed)
+            };
             let scope = BUILTIN_SCOPES[i / per_scope];
             let slot = (i % per_scope) / COUNTRY_COUNT;
             let country = CountryCode::from_index((i % COUNTRY_COUNT) as u16);
@@ -155,7 +169,11 @@ impl Counters {
         }
         let categories = {
             let mut map = self.categories.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut *map)
+            if take {
+                std::mem::take(&mut *map)
+            } else {
+                map.clone()
+            }
         };
         for (slug, counts) in categories {
             for ((slot, country), count) in counts {
@@ -217,6 +235,20 @@ mod tests {
                 .as_str(),
             "unknown"
         );
+        assert!(drained(&counters, &policy).is_empty());
+    }
+
+    #[test]
+    fn reading_counts_leaves_them_for_the_next_drain() {
+        let policy = Policy::allow_all();
+        let counters = Counters::for_policy(&policy);
+        counters.record(&Scope::Tracker, 0, 0);
+        counters.record(&Scope::Category("linux"), 0, 0);
+        let mut read = BTreeMap::new();
+        counters.read_into(&policy, &mut read);
+        let read = rows(read);
+        assert_eq!(read.len(), 2);
+        assert_eq!(drained(&counters, &policy), read);
         assert!(drained(&counters, &policy).is_empty());
     }
 

@@ -96,4 +96,21 @@ impl PolicyHandle {
         live.counters.drain_into(&live.policy, &mut sums);
         rows(sums)
     }
+
+    /// The counts gathered since the last drain, left in place: what the
+    /// next [`PolicyHandle::drain_counters`] would return, for showing
+    /// live figures beside the persisted ones. Counts made while it reads
+    /// may or may not be included.
+    pub fn pending_counters(&self) -> Vec<CounterRow> {
+        let mut sums = BTreeMap::new();
+        {
+            let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+            for live in retired.iter() {
+                live.counters.read_into(&live.policy, &mut sums);
+            }
+        }
+        let live = self.live.load_full();
+        live.counters.read_into(&live.policy, &mut sums);
+        rows(sums)
+    }
 }
