@@ -97,6 +97,27 @@ fn as_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// `credits` sorted by (member, release), duplicates merged. In key order
+/// the upserts walk the primary key's B-tree from left to right, touching
+/// each page once per batch: on SQLite a 200,000-row flush in random
+/// order took 2.5-5 times as long (`examples/flush_bench.rs`). It is also
+/// one lock order for concurrent writers, and PostgreSQL refuses a
+/// statement that would update one row twice.
+fn in_key_order(credits: &[TransferCredit]) -> Vec<TransferCredit> {
+    let mut sorted = credits.to_vec();
+    sorted.sort_unstable_by_key(|c| (c.user_id, c.release_id));
+    sorted.dedup_by(|next, kept| {
+        let same = (next.user_id, next.release_id) == (kept.user_id, kept.release_id);
+        if same {
+            kept.uploaded = kept.uploaded.saturating_add(next.uploaded);
+            kept.downloaded = kept.downloaded.saturating_add(next.downloaded);
+            kept.snatched |= next.snatched;
+        }
+        same
+    });
+    sorted
+}
+
 /// `column = column + excluded.column`, saturating at `i64::MAX`.
 fn saturating_add(table: &str, column: &str) -> String {
     format!(
@@ -251,6 +272,7 @@ impl Store {
         let mut sums: Vec<(i64, (u64, u64))> = per_member.into_iter().collect();
         // One lock order for concurrent writers (several nodes).
         sums.sort_unstable_by_key(|(id, _)| *id);
+        let credits = in_key_order(credits);
         let params = Params::of(self.backend());
         on_backend!(self, |pool| {
             let mut tx = pool.begin().await?;

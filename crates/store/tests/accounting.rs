@@ -82,6 +82,26 @@ test_on_both_backends! {
         assert_eq!(rows[0].title, "release 1");
     }
 
+    async fn one_pair_twice_in_a_batch_is_summed_once(db: &TestDb) {
+        let store = db.open().await;
+        let a = add_user(&store, "alice", Role::Member, 1).await;
+        let b = add_user(&store, "bob", Role::Member, 2).await;
+        let r = release(&store, 1, a, ReleaseStatus::Approved).await;
+        // Out of key order, with (b, r) twice: PostgreSQL would refuse to
+        // update one row twice in a statement.
+        store
+            .add_transfers(
+                &[credit(b, r, 1, 2, false), credit(a, r, 5, 0, false), credit(b, r, 10, 20, true)],
+                7,
+            )
+            .await
+            .unwrap();
+        let totals = store.transfer_totals(b).await.unwrap();
+        assert_eq!((totals.uploaded, totals.downloaded, totals.snatched), (11, 22, 1));
+        assert_eq!(store.member_transfers(b, 10).await.unwrap()[0].snatched_at, Some(7));
+        assert_eq!(store.transfer_totals(a).await.unwrap().uploaded, 5);
+    }
+
     async fn sums_saturate_instead_of_overflowing(db: &TestDb) {
         let store = db.open().await;
         let a = add_user(&store, "alice", Role::Member, 1).await;
