@@ -16,7 +16,8 @@
 //! - `shard`: per shard, a map from info-hash to torrent, the completed
 //!   counts (a separate map, so they outlive the swarm: a torrent with no
 //!   peers is removed at once), a queue of counts changed since they were
-//!   last persisted, running seeder/leecher totals and a `SmallRng`.
+//!   last persisted, running seeder/leecher totals per address family
+//!   (so [`Swarm::family_totals`] walks no peers) and a `SmallRng`.
 //! - `torrent`: a torrent's IPv4 and IPv6 peers in two maps. A peer is
 //!   keyed by its address (IP and port) within its family: the address is
 //!   what other peers dial, so two entries with one address would be one
@@ -188,6 +189,32 @@ pub struct SwarmTotals {
     pub torrents: usize,
     pub seeders: usize,
     pub leechers: usize,
+}
+
+/// Seeders and leechers of one address family.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeerTotals {
+    pub seeders: usize,
+    pub leechers: usize,
+}
+
+/// [`SwarmTotals`] with the peers split by address family; a peer that
+/// announced from an IPv4-mapped IPv6 address counts as IPv4.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FamilyTotals {
+    pub torrents: usize,
+    pub ipv4: PeerTotals,
+    pub ipv6: PeerTotals,
+}
+
+impl From<FamilyTotals> for SwarmTotals {
+    fn from(t: FamilyTotals) -> Self {
+        SwarmTotals {
+            torrents: t.torrents,
+            seeders: t.ipv4.seeders + t.ipv6.seeders,
+            leechers: t.ipv4.leechers + t.ipv6.leechers,
+        }
+    }
 }
 
 /// The store. `Send + Sync`; share it behind an `Arc`.
@@ -364,11 +391,23 @@ impl Swarm {
     }
 
     pub fn totals(&self) -> SwarmTotals {
-        let mut totals = SwarmTotals::default();
+        self.family_totals().into()
+    }
+
+    /// Torrents, seeders and leechers per address family. Each shard keeps
+    /// running sums, so this takes each shard's lock for a copy of three
+    /// numbers and walks no peers.
+    pub fn family_totals(&self) -> FamilyTotals {
+        let mut totals = FamilyTotals::default();
         for shard in self.locked_shards().map(|shard| shard.totals()) {
             totals.torrents += shard.torrents;
-            totals.seeders += shard.seeders;
-            totals.leechers += shard.leechers;
+            for (sum, part) in [
+                (&mut totals.ipv4, shard.ipv4),
+                (&mut totals.ipv6, shard.ipv6),
+            ] {
+                sum.seeders += part.seeders;
+                sum.leechers += part.leechers;
+            }
         }
         totals
     }

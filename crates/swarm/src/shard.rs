@@ -6,8 +6,8 @@ use crate::clock::Secs;
 use crate::keyed_hasher::KeyedHasher;
 use crate::peer::CompactAddr;
 use crate::peer_map::Removed;
-use crate::torrent::Torrent;
-use crate::{Announce, PeerOut, SwarmCounts};
+use crate::torrent::{ByFamily, Torrent};
+use crate::{Announce, FamilyTotals, PeerOut, PeerTotals, SwarmCounts};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::collections::hash_map::Entry;
@@ -26,9 +26,9 @@ pub(crate) struct Shard {
     completed: HashMap<InfoHash, Completed, KeyedHasher>,
     /// Info-hashes whose `Completed::dirty` is set, each once.
     dirty: Vec<InfoHash>,
-    /// Sums over `torrents`, kept in step so `totals` need not walk them.
-    seeders: usize,
-    leechers: usize,
+    /// Sums over `torrents` per address family, kept in step so `totals`
+    /// need not walk them.
+    peers: ByFamily<PeerTotals>,
     /// Picks where selection starts. A per-shard SmallRng is a few
     /// nanoseconds, needs no thread-local and is already behind the lock;
     /// seeded from the OS so clients cannot predict which peers they get.
@@ -42,13 +42,6 @@ struct Completed {
     dirty: bool,
 }
 
-/// A shard's share of [`crate::SwarmTotals`].
-pub(crate) struct ShardTotals {
-    pub(crate) torrents: usize,
-    pub(crate) seeders: usize,
-    pub(crate) leechers: usize,
-}
-
 impl Shard {
     pub(crate) fn new() -> Self {
         Self {
@@ -56,8 +49,7 @@ impl Shard {
             listed: HashSet::default(),
             completed: HashMap::default(),
             dirty: Vec::new(),
-            seeders: 0,
-            leechers: 0,
+            peers: ByFamily::default(),
             rng: SmallRng::from_os_rng(),
         }
     }
@@ -75,19 +67,21 @@ impl Shard {
             return self.stop(req);
         }
         let seeder = req.left == 0;
+        let addr = CompactAddr::from(req.addr);
         let torrent = self.torrents.entry(req.info_hash).or_default();
-        let previous = torrent.announce(req, now, numwant, &mut self.rng, out);
+        let previous = torrent.announce(addr, req, now, numwant, &mut self.rng, out);
         let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
+        let totals = family(&mut self.peers, addr);
         match (previous, seeder) {
-            (None, true) => self.seeders += 1,
-            (None, false) => self.leechers += 1,
+            (None, true) => totals.seeders += 1,
+            (None, false) => totals.leechers += 1,
             (Some(false), true) => {
-                self.leechers -= 1;
-                self.seeders += 1;
+                totals.leechers -= 1;
+                totals.seeders += 1;
             }
             (Some(true), false) => {
-                self.seeders -= 1;
-                self.leechers += 1;
+                totals.seeders -= 1;
+                totals.leechers += 1;
             }
             (Some(_), _) => {}
         }
@@ -114,9 +108,11 @@ impl Shard {
         let torrent = entry.get_mut();
         // By address only: the peer id is no credential, dictionary-model
         // replies show it to anyone.
-        match torrent.remove(CompactAddr::from(req.addr)) {
-            Some(true) => self.seeders -= 1,
-            Some(false) => self.leechers -= 1,
+        let addr = CompactAddr::from(req.addr);
+        let totals = family(&mut self.peers, addr);
+        match torrent.remove(addr) {
+            Some(true) => totals.seeders -= 1,
+            Some(false) => totals.leechers -= 1,
             None => {}
         }
         let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
@@ -149,10 +145,9 @@ impl Shard {
         let Some(torrent) = self.torrents.remove(info_hash) else {
             return 0;
         };
-        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
-        self.seeders -= seeders;
-        self.leechers -= leechers;
-        seeders + leechers
+        let gone = torrent.totals();
+        self.count_out(gone.v4, gone.v6);
+        torrent.seeders() + torrent.leechers()
     }
 
     pub(crate) fn is_listed(&self, info_hash: &InfoHash) -> bool {
@@ -185,34 +180,46 @@ impl Shard {
 
     /// Runs `sweep` on every torrent, keeps the totals in step and drops
     /// the torrents it empties. Returns how many peers it removed.
-    fn retain_peers(&mut self, mut sweep: impl FnMut(&mut Torrent) -> Removed) -> usize {
-        let mut removed = Removed::default();
+    fn retain_peers(&mut self, mut sweep: impl FnMut(&mut Torrent) -> ByFamily<Removed>) -> usize {
+        let mut removed = ByFamily::<Removed>::default();
         self.torrents.retain(|_, torrent| {
             removed += sweep(torrent);
             !torrent.is_empty()
         });
-        self.seeders -= removed.seeders;
-        self.leechers -= removed.leechers;
+        let totals = |r: Removed| PeerTotals {
+            seeders: r.seeders,
+            leechers: r.leechers,
+        };
+        self.count_out(totals(removed.v4), totals(removed.v6));
         // After a flash crowd leaves, give back the emptied table.
         let (len, capacity) = (self.torrents.len(), self.torrents.capacity());
         if capacity > 1024 && len < capacity / 4 {
             self.torrents.shrink_to(len * 2);
         }
-        removed.total()
+        removed.v4.total() + removed.v6.total()
+    }
+
+    /// Takes removed peers out of the running totals.
+    fn count_out(&mut self, v4: PeerTotals, v6: PeerTotals) {
+        for (totals, gone) in [(&mut self.peers.v4, v4), (&mut self.peers.v6, v6)] {
+            totals.seeders -= gone.seeders;
+            totals.leechers -= gone.leechers;
+        }
     }
 
     /// Forgets every peer, keeping the completed counts.
     pub(crate) fn drop_peers(&mut self) {
         self.torrents = HashMap::default();
-        self.seeders = 0;
-        self.leechers = 0;
+        self.peers = ByFamily::default();
     }
 
-    pub(crate) fn totals(&self) -> ShardTotals {
-        ShardTotals {
+    /// The shard's share of [`crate::Swarm::family_totals`]: kept in step,
+    /// never counted.
+    pub(crate) fn totals(&self) -> FamilyTotals {
+        FamilyTotals {
             torrents: self.torrents.len(),
-            seeders: self.seeders,
-            leechers: self.leechers,
+            ipv4: self.peers.v4,
+            ipv6: self.peers.v6,
         }
     }
 
@@ -258,6 +265,14 @@ impl Shard {
                 }
             }
         }
+    }
+}
+
+/// The totals of `addr`'s family.
+fn family(peers: &mut ByFamily<PeerTotals>, addr: CompactAddr) -> &mut PeerTotals {
+    match addr {
+        CompactAddr::V4(_) => &mut peers.v4,
+        CompactAddr::V6(_) => &mut peers.v6,
     }
 }
 

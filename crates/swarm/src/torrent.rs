@@ -5,7 +5,7 @@
 use crate::clock::Secs;
 use crate::peer::{CompactAddr, CompactIp, Peer, PeerKey};
 use crate::peer_map::{PeerMap, Removed};
-use crate::{Announce, PeerOut};
+use crate::{Announce, PeerOut, PeerTotals};
 use rand::Rng;
 use std::net::SocketAddr;
 
@@ -30,12 +30,22 @@ impl Torrent {
         self.v4.leechers() + self.v6.leechers()
     }
 
-    /// Records the announcing peer at its address, replacing whatever
-    /// entry that address had, and appends up to `numwant` other peers of
-    /// its family to `out`. Returns whether the address's previous entry
-    /// was a seeder (`None`: there was none).
+    /// The IPv4 and IPv6 peers' counts.
+    pub(crate) fn totals(&self) -> ByFamily<PeerTotals> {
+        let totals = |seeders, leechers| PeerTotals { seeders, leechers };
+        ByFamily {
+            v4: totals(self.v4.seeders(), self.v4.leechers()),
+            v6: totals(self.v6.seeders(), self.v6.leechers()),
+        }
+    }
+
+    /// Records the announcing peer at `addr` (`req.addr` sorted into its
+    /// family), replacing whatever entry that address had, and appends up
+    /// to `numwant` other peers of its family to `out`. Returns whether the
+    /// address's previous entry was a seeder (`None`: there was none).
     pub(crate) fn announce(
         &mut self,
+        addr: CompactAddr,
         req: &Announce,
         now: Secs,
         numwant: usize,
@@ -43,7 +53,7 @@ impl Torrent {
         out: &mut Vec<PeerOut>,
     ) -> Option<bool> {
         let peer = Peer::new(req.peer_id, req.left == 0, now);
-        match CompactAddr::from(req.addr) {
+        match addr {
             CompactAddr::V4(key) => upsert_and_select(&mut self.v4, key, peer, numwant, rng, out),
             CompactAddr::V6(key) => upsert_and_select(&mut self.v6, key, peer, numwant, rng, out),
         }
@@ -59,17 +69,36 @@ impl Torrent {
     }
 
     /// Drops peers last seen at or before `deadline`.
-    pub(crate) fn expire(&mut self, deadline: Secs) -> Removed {
-        let mut removed = self.v4.retain(|_, p| p.last_seen() > deadline);
-        removed += self.v6.retain(|_, p| p.last_seen() > deadline);
-        removed
+    pub(crate) fn expire(&mut self, deadline: Secs) -> ByFamily<Removed> {
+        ByFamily {
+            v4: self.v4.retain(|_, p| p.last_seen() > deadline),
+            v6: self.v6.retain(|_, p| p.last_seen() > deadline),
+        }
     }
 
     /// Drops peers whose address `matches`.
-    pub(crate) fn remove_where(&mut self, matches: &impl Fn(&SocketAddr) -> bool) -> Removed {
-        let mut removed = self.v4.retain(|key, _| !matches(&key.addr()));
-        removed += self.v6.retain(|key, _| !matches(&key.addr()));
-        removed
+    pub(crate) fn remove_where(
+        &mut self,
+        matches: &impl Fn(&SocketAddr) -> bool,
+    ) -> ByFamily<Removed> {
+        ByFamily {
+            v4: self.v4.retain(|key, _| !matches(&key.addr())),
+            v6: self.v6.retain(|key, _| !matches(&key.addr())),
+        }
+    }
+}
+
+/// One value per address family.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ByFamily<T> {
+    pub(crate) v4: T,
+    pub(crate) v6: T,
+}
+
+impl<T: std::ops::AddAssign> std::ops::AddAssign for ByFamily<T> {
+    fn add_assign(&mut self, other: Self) {
+        self.v4 += other.v4;
+        self.v6 += other.v6;
     }
 }
 

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
-use swarm::{Announce, PeerOut, Secs, Swarm, SwarmConfig, SwarmCounts, SwarmTotals};
+use swarm::{
+    Announce, FamilyTotals, PeerOut, PeerTotals, Secs, Swarm, SwarmConfig, SwarmCounts, SwarmTotals,
+};
 use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
 
 const TORRENTS: u8 = 3;
@@ -128,6 +130,25 @@ impl Model {
             leechers: self.peers.len() - seeders,
         }
     }
+
+    fn family_totals(&self) -> FamilyTotals {
+        let family = |v6: bool| {
+            let peers = self
+                .peers
+                .iter()
+                .filter(|((_, addr), _)| addr.is_ipv6() == v6);
+            let (seeders, leechers): (Vec<_>, Vec<_>) = peers.partition(|(_, p)| p.seeder);
+            PeerTotals {
+                seeders: seeders.len(),
+                leechers: leechers.len(),
+            }
+        };
+        FamilyTotals {
+            torrents: self.totals().torrents,
+            ipv4: family(false),
+            ipv6: family(true),
+        }
+    }
 }
 
 fn hash(n: u8) -> InfoHash {
@@ -244,6 +265,7 @@ proptest! {
                 prop_assert_eq!(swarm.scrape(&hash(torrent)), model.counts(torrent));
             }
             prop_assert_eq!(swarm.totals(), model.totals());
+            prop_assert_eq!(swarm.family_totals(), model.family_totals());
         }
         let mut snapshot = swarm.completed_snapshot();
         snapshot.sort_unstable();
