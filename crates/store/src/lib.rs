@@ -50,10 +50,12 @@
 //! No table has a column for an IP address, peer id or anything else that
 //! locates a member; peer state lives in the `swarm` crate's memory only.
 
+mod pool;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use pool::PoolStats;
 pub use sqlite::SQLITE_FILE;
 pub use sqlx::postgres::PgConnectOptions;
 
