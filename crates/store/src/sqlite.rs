@@ -30,6 +30,13 @@ pub(crate) const ALL_COLUMNS: &str = "SELECT m.name || '.' || p.name FROM sqlite
 /// WAL lets the flusher write while other connections read; `NORMAL`
 /// synchronous is durable across process crashes in WAL mode, and losing
 /// the last commit to a power cut costs at most one flush of counters.
+///
+/// The accounting flush upserts hundreds of thousands of rows in one
+/// transaction: with SQLite's default 2 MiB page cache it re-read pages
+/// from the file (a `pread` each) and wrote each statement's rollback
+/// journal to a temporary file. A 32 MiB cache per connection (filled
+/// only as far as the database is large) and in-memory temporary storage
+/// keep both off the disk.
 pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool, StoreError> {
     std::fs::create_dir_all(data_dir).map_err(|error| StoreError::DataDir {
         path: data_dir.to_owned(),
@@ -41,7 +48,9 @@ pub(crate) async fn connect(data_dir: &Path) -> Result<SqlitePool, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("cache_size", "-32768")
+        .pragma("temp_store", "memory");
     SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
