@@ -239,7 +239,9 @@ macro_rules! on_backend {
 
 mod accounting;
 mod accounts;
+mod backup;
 mod catalog;
+pub use backup::{BackupError, BackupReport};
 pub use accounting::{
     ListedRelease, ReleaseName, ReleaseTransfer, TrackerMember, TransferCredit, TransferTotals,
 };

@@ -13,6 +13,7 @@
 //! start the same servers in-process on port 0.
 
 pub mod app;
+pub mod backup;
 pub mod commands;
 pub mod config;
 pub mod example;

@@ -43,6 +43,14 @@ enum Command {
         #[command(subcommand)]
         command: GeoCommand,
     },
+    /// Write a consistent copy of the SQLite database to a new file, safe
+    /// while the server runs (for PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: PathBuf,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Member accounts: create the first administrator, reset passwords,
     /// disable accounts, change roles.
     User {
@@ -234,6 +242,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_result(commands::geo_lookup(&config, ip, db.as_deref()))
         }
         Command::User { command } => print_result(user_command(command)),
+        Command::Backup { file, config } => {
+            let config = Config::load(config.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            print_result(runtime.block_on(swarmgate::backup::backup(&config, &file)))
+        }
         Command::Db {
             command: DbCommand::Migrate { config },
         } => {
