@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 need_packages=()
 /usr/bin/python3 -c 'import libtorrent' 2>/dev/null || need_packages+=(python3-libtorrent)
+/usr/bin/python3 -c 'import feedparser' 2>/dev/null || need_packages+=(python3-feedparser)
 command -v aria2c >/dev/null || need_packages+=(aria2)
 command -v transmission-cli >/dev/null || need_packages+=(transmission-cli)
 command -v systemd-analyze >/dev/null || need_packages+=(systemd)

@@ -284,6 +284,31 @@ catalog! {
     previous_page: "Previous page", "Предыдущая страница";
     next_page: "Next page", "Следующая страница";
 
+    feed_of_search: "RSS feed of this search", "RSS-лента этого поиска";
+    feed_with_passkey: "RSS feed with your passkey", "RSS-лента с вашим ключом";
+    feed_passkey_hint: "Feed readers and torrent clients can download the .torrent files of the feed with your passkey without logging in. Keep that address as secret as your passkey; replacing the passkey retires it.",
+        "По ленте с вашим ключом программы чтения лент и торрент-клиенты скачивают .torrent-файлы без входа на сайт. Храните этот адрес в тайне, как и ключ; после замены ключа он перестанет работать.";
+    feed_description: "The newest approved releases of this search.", "Новые одобренные раздачи по этому поиску.";
+    save_search: "Save this search", "Сохранить этот поиск";
+    search_name: "Name of the search", "Название поиска";
+    saved_searches: "Saved searches", "Сохранённые поиски";
+    no_saved_searches: "You have no saved searches. Save one on the releases page to get its RSS feed.",
+        "У вас нет сохранённых поисков. Сохраните поиск на странице раздач, чтобы получить его RSS-ленту.";
+    delete: "Delete", "Удалить";
+    error_feed_key: "This feed key is unknown or its account is disabled: copy the feed address from your profile again.",
+        "Ключ ленты неизвестен или его учётная запись отключена: скопируйте адрес ленты из профиля заново.";
+    error_feed_status: "Feeds list approved releases only: leave out status.",
+        "В лентах только одобренные раздачи: уберите параметр status.";
+    error_no_site_url: "The feed needs the site's address, but the request names no host and portal.public_url is not set.",
+        "Ленте нужен адрес сайта, но в запросе нет имени хоста, а portal.public_url не задан.";
+    error_saved_search_name: "Name the search with 1 to 100 characters.",
+        "Дайте поиску название от 1 до 100 символов.";
+    error_saved_search_name_taken: "You already have a saved search with this name.",
+        "У вас уже есть сохранённый поиск с таким названием.";
+    error_saved_search_too_long: "This search is too long to save.", "Этот поиск слишком длинный, чтобы его сохранить.";
+    error_too_many_saved_searches: "You keep 50 saved searches, the most allowed: delete one first.",
+        "У вас уже 50 сохранённых поисков — это предел: сначала удалите один.";
+
     error_too_large: "The request is too large.", "Запрос слишком большой.";
     error_torrent_too_large: "The .torrent file is too large", "Файл .torrent слишком большой";
     error_field_too_large: "A form field is too long", "Поле формы слишком длинное";

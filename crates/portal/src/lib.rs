@@ -24,6 +24,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+mod feeds;
 mod home;
 pub mod i18n;
 pub mod language;
@@ -189,6 +190,7 @@ pub fn router(state: PortalState) -> Router {
         .merge(tokens::router())
         .merge(member_data::router())
         .merge(releases::router(&state))
+        .merge(feeds::router())
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(from_fn_with_state(state.clone(), error::render))

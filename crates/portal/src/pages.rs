@@ -159,6 +159,8 @@ pub struct ProfilePage {
     pub history: Vec<TransferRow>,
     pub uploads: Vec<UploadRow>,
     pub comments: Vec<MemberCommentRow>,
+    /// Saved searches with their feeds (`crate::feeds`).
+    pub saved_searches: Vec<crate::feeds::SavedSearchRow>,
 }
 
 /// One of the member's releases on their profile.

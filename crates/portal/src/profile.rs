@@ -107,6 +107,7 @@ async fn profile(
         history,
         uploads,
         comments,
+        saved_searches: crate::feeds::saved_search_rows(&state, user).await?,
     });
     Ok(Html(html).into_response())
 }

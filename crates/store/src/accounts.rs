@@ -296,6 +296,19 @@ impl Store {
         Ok(self.user_credentials(name).await?.map(|(user, _)| user))
     }
 
+    /// The account holding this passkey, disabled or not (the caller
+    /// tells a disabled account from an unknown key): for feeds and
+    /// downloads that authenticate by passkey instead of a session.
+    pub async fn user_by_passkey(&self, passkey: &Passkey) -> Result<Option<User>, StoreError> {
+        on_backend!(self, |pool| {
+            let row = sqlx::query(sql::USER_BY_PASSKEY)
+                .bind(passkey.expose())
+                .fetch_optional(pool)
+                .await?;
+            row.map(|row| user_from_row(&row)).transpose()
+        })
+    }
+
     /// Replaces the password hash, ends every session of the account and
     /// revokes its API tokens: whoever held the old password may have
     /// made them.

@@ -7,7 +7,8 @@
 //! releases with their original .torrent bytes, files, tags and comments
 //! (`catalog`), browsed and searched full-text (`search`). API tokens
 //! live in `api_tokens`; `member_data` gathers everything about one
-//! member, to export it or delete the account.
+//! member, to export it or delete the account. `saved_searches` keeps
+//! members' named searches, each the source of an RSS feed.
 //!
 //! # Layout
 //!
@@ -264,6 +265,12 @@ pub use member_data::{
     AccountData, AccountDeletion, ApiTokenData, CommentData, DELETE_MEMBER, InvitationData,
     MEMBER_COLUMNS, MemberData, ReleaseData, SessionData, TransferData, TransferTotalsData,
     UsedInvitationData,
+};
+mod saved_searches;
+pub use member_data::SavedSearchData;
+pub use saved_searches::{
+    MAX_SAVED_SEARCH_NAME_CHARS, MAX_SAVED_SEARCH_QUERY_BYTES, MAX_SAVED_SEARCHES_PER_USER,
+    NewSavedSearch, SaveSearchError, SavedSearch,
 };
 
 impl Store {

@@ -30,6 +30,7 @@ pub const MEMBER_COLUMNS: &[&str] = &[
     "invites.created_by",
     "invites.used_by",
     "releases.uploader_id",
+    "saved_searches.user_id",
     "sessions.user_id",
     "transfer_totals.user_id",
     "transfers.user_id",
@@ -57,6 +58,8 @@ pub struct MemberData {
     pub transfer_totals: Option<TransferTotalsData>,
     /// Per release still in the catalog, by release id.
     pub transfers: Vec<TransferData>,
+    /// Searches the member saved, oldest first, with their feed tokens.
+    pub saved_searches: Vec<SavedSearchData>,
 }
 
 /// The account row, without the password hash.
@@ -138,6 +141,16 @@ pub struct TransferData {
     pub snatched_at: Option<i64>,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SavedSearchData {
+    pub name: String,
+    /// The listing's query string (`q=...&category=...`).
+    pub query: String,
+    /// The feed is `/rss/saved/<feed_token>`.
+    pub feed_token: String,
+    pub created_at: i64,
+}
+
 /// What [`Store::delete_account`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountDeletion {
@@ -172,6 +185,8 @@ const TRANSFER_TOTALS: &str = "SELECT uploaded, downloaded FROM transfer_totals 
 const TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at \
      FROM transfers t JOIN releases r ON r.id = t.release_id \
      WHERE t.user_id = $1 ORDER BY t.release_id";
+const SAVED_SEARCHES: &str = "SELECT name, query, feed_token, created_at \
+     FROM saved_searches WHERE user_id = $1 ORDER BY id";
 
 /// Touches every admin row first thing in a deletion's transaction. It
 /// changes nothing, but it is a write: on SQLite it takes the database's
@@ -197,6 +212,8 @@ pub const DELETE_MEMBER: &[&str] = &[
     // What the tracker credited them.
     "DELETE FROM transfers WHERE user_id = $1",
     "DELETE FROM transfer_totals WHERE user_id = $1",
+    // Their saved searches: the feeds stop with them.
+    "DELETE FROM saved_searches WHERE user_id = $1",
     // Releases and comments stay, attributed to a deleted account.
     "UPDATE releases SET uploader_id = NULL WHERE uploader_id = $1",
     "UPDATE comments SET user_id = NULL WHERE user_id = $1",
@@ -298,6 +315,10 @@ impl Store {
                 .bind(user_id)
                 .fetch_all(&mut *tx)
                 .await?;
+            let saved: Vec<(String, String, String, i64)> = sqlx::query_as(SAVED_SEARCHES)
+                .bind(user_id)
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(Some(MemberData {
                 account,
@@ -343,6 +364,15 @@ impl Store {
                             }
                         },
                     )
+                    .collect(),
+                saved_searches: saved
+                    .into_iter()
+                    .map(|(name, query, feed_token, created_at)| SavedSearchData {
+                        name,
+                        query,
+                        feed_token,
+                        created_at,
+                    })
                     .collect(),
             }))
         })

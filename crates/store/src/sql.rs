@@ -73,6 +73,10 @@ pub(crate) const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
 pub(crate) const USER_BY_NAME: &str = "SELECT id, username, role, passkey, disabled, created_at, password_hash \
      FROM users WHERE lower(username) = lower($1)";
 
+/// The account's columns in `accounts::user_from_row`'s order.
+pub(crate) const USER_BY_PASSKEY: &str = "SELECT id, username, role, passkey, disabled, created_at \
+     FROM users WHERE passkey = $1";
+
 pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
 pub(crate) const SET_PASSKEY: &str = "UPDATE users SET passkey = $1 WHERE id = $2";
 pub(crate) const SET_ROLE: &str = "UPDATE users SET role = $1 WHERE id = $2";

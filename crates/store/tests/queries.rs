@@ -35,6 +35,7 @@ test_on_both_backends! {
                 "deleted accounts",
                 "search indexes",
                 "accounting",
+                "saved searches",
             ]
         );
         assert_eq!(first.version, first.applied.last().unwrap().0);

@@ -35,11 +35,15 @@ mod settings;
 mod upload;
 mod view;
 
+pub(crate) use browse::{ListQuery, listing};
 pub(crate) use categories::CategoryTree;
 pub(crate) use edit::may_edit;
 pub(crate) use pages::{Row, rows};
 pub use settings::{PrivateFlag, ReleaseSettings};
-pub(crate) use view::{category_name, human_size, may_see};
+pub(crate) use view::{
+    category_name, content_disposition, counts, hashes, human_size, magnet, may_see, parse_id,
+    personal_torrent, torrent_file_name, visible_release,
+};
 
 use crate::PortalState;
 use axum::Router;

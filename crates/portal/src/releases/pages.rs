@@ -83,6 +83,10 @@ struct ListPage {
     next: Option<String>,
     /// The moderation queue: rows carry status buttons.
     moderation: bool,
+    /// This search's RSS feed, public and (for a member) with their
+    /// passkey (see `crate::feeds`).
+    feed: String,
+    keyed_feed: Option<String>,
 }
 
 pub(crate) fn rows(
@@ -184,6 +188,8 @@ async fn list(
         next: more.then(|| query.link(page_no + 1)),
         form: query.clone(),
         moderation: false,
+        feed: crate::feeds::feed_url(&query, None),
+        keyed_feed: user.map(|u| crate::feeds::feed_url(&query, Some(u))),
     });
     Ok(Html(html).into_response())
 }
@@ -217,6 +223,8 @@ async fn moderation(
         prev: None,
         next: None,
         moderation: true,
+        feed: String::new(),
+        keyed_feed: None,
     });
     Ok(Html(html).into_response())
 }

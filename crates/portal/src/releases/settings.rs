@@ -27,6 +27,9 @@ pub struct ReleaseSettings {
     /// Largest .torrent file accepted, in bytes.
     pub max_torrent_bytes: usize,
     pub private_flag: PrivateFlag,
+    /// The site's public address (`https://tracker.example`), which
+    /// feeds write into their links; `None`: the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for ReleaseSettings {
@@ -36,6 +39,7 @@ impl Default for ReleaseSettings {
             anonymous_magnets: false,
             max_torrent_bytes: 10 * 1024 * 1024,
             private_flag: PrivateFlag::Any,
+            public_url: None,
         }
     }
 }

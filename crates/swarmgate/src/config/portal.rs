@@ -40,6 +40,15 @@ pub struct PortalConfig {
     /// ones, for a public tracker whose releases also spread by magnet
     /// link and the DHT).
     pub private_torrents: PrivateTorrents,
+    /// The site's public address as members reach it, such as
+    /// `https://tracker.example.org`: the start of every link in the RSS
+    /// feeds and Torznab results, which programs read outside a browser.
+    /// Unset, feeds use the address each request was sent to (its `Host`
+    /// header); set it when a reverse proxy forwards requests under
+    /// another name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("examples" = ["https://tracker.example.org"]))]
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -60,6 +69,7 @@ impl Default for PortalConfig {
             anonymous_magnets: releases.anonymous_magnets,
             max_torrent_bytes: releases.max_torrent_bytes,
             private_torrents: PrivateTorrents::Any,
+            public_url: releases.public_url,
         }
     }
 }
@@ -94,6 +104,26 @@ impl PortalConfig {
                 );
             }
         }
+        if let Some(url) = &self.public_url {
+            let host = url
+                .split_once("://")
+                .filter(|(scheme, _)| {
+                    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+                })
+                .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
+            let clean = !url
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '"' | '<' | '>'));
+            if host.is_none_or(str::is_empty) || !clean {
+                return fail(
+                    "public_url",
+                    format!(
+                        "{url:?} is not an http:// or https:// address with a host \
+                         (and no query or fragment)"
+                    ),
+                );
+            }
+        }
         if self.max_torrent_bytes == 0 || self.max_torrent_bytes > MAX_TORRENT_BYTES_LIMIT {
             return fail(
                 "max_torrent_bytes",
@@ -114,6 +144,10 @@ impl PortalConfig {
                 PrivateTorrents::Required => ::portal::PrivateFlag::Required,
                 PrivateTorrents::Forbidden => ::portal::PrivateFlag::Forbidden,
             },
+            public_url: self
+                .public_url
+                .as_deref()
+                .map(|url| url.trim_end_matches('/').to_owned()),
         }
     }
 
@@ -262,7 +296,7 @@ mod tests {
             jail.create_file(
                 "swarmgate.toml",
                 "[portal]\nanonymous_magnets = true\nmax_torrent_bytes = 2048\n\
-                 private_torrents = \"required\"\n",
+                 private_torrents = \"required\"\npublic_url = \"https://t.example.org/\"\n",
             )?;
             jail.set_env(
                 "SWARMGATE_PORTAL__ANNOUNCE_URLS",
@@ -280,6 +314,10 @@ mod tests {
             assert!(settings.anonymous_magnets);
             assert_eq!(settings.max_torrent_bytes, 2048);
             assert_eq!(settings.private_flag, ::portal::PrivateFlag::Required);
+            assert_eq!(
+                settings.public_url.as_deref(),
+                Some("https://t.example.org")
+            );
             assert!(config.portal.local_announce_urls().is_empty());
             Ok(())
         });
@@ -313,6 +351,20 @@ mod tests {
                 jail.create_file("s.toml", &format!("[portal]\nannounce_urls = {bad}\n"))?;
                 let err = Config::load(Some(Path::new("s.toml"))).unwrap_err().0;
                 assert!(err.starts_with("portal.announce_urls"), "{bad}: {err}");
+                Ok(())
+            });
+        }
+        for bad in [
+            "tracker.example.org",
+            "ftp://tracker.example.org",
+            "https://",
+            "https://tracker.example.org/?x=1",
+            "https://tracker example.org",
+        ] {
+            Jail::expect_with(|jail| {
+                jail.create_file("s.toml", &format!("[portal]\npublic_url = {bad:?}\n"))?;
+                let err = Config::load(Some(Path::new("s.toml"))).unwrap_err().0;
+                assert!(err.starts_with("portal.public_url"), "{bad}: {err}");
                 Ok(())
             });
         }

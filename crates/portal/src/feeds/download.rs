@@ -1,0 +1,70 @@
+//! `GET /feeds/torrent/{id}?passkey=<passkey>`: a member's personal
+//! .torrent without a cookie, for the enclosures of keyed feeds and
+//! Torznab results, which torrent clients and the *arr stack fetch on
+//! their own. The passkey authenticates as a session would (a disabled
+//! account's is refused); visibility is the release page's, and the file
+//! is the one `/releases/{id}/download` gives the same member.
+
+use super::{KeyRefusal, member_by_passkey};
+use crate::PortalState;
+use crate::error::WebError;
+use crate::i18n::Text;
+use crate::releases::{
+    content_disposition, parse_id, personal_torrent, torrent_file_name, visible_release,
+};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, routing::get};
+use serde::Deserialize;
+
+pub fn router() -> Router<PortalState> {
+    Router::new().route("/feeds/torrent/{id}", get(download))
+}
+
+#[derive(Deserialize)]
+struct KeyQuery {
+    passkey: Option<String>,
+}
+
+/// The refusal for a missing, unknown or disabled feed key.
+pub(crate) fn key_refused() -> WebError {
+    WebError::refused(
+        StatusCode::FORBIDDEN,
+        "invalid_feed_key",
+        Text::error_feed_key,
+    )
+}
+
+async fn download(
+    State(state): State<PortalState>,
+    Path(id): Path<String>,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
+    let key = query
+        .ok()
+        .and_then(|Query(q)| q.passkey)
+        .ok_or_else(key_refused)?;
+    let user = match member_by_passkey(&state, &key).await? {
+        Ok(user) => user,
+        Err(KeyRefusal::Unknown | KeyRefusal::Disabled) => return Err(key_refused()),
+    };
+    let release = visible_release(&state, Some(&user), parse_id(&id)?).await?;
+    let bytes = personal_torrent(&state, &user, &release).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-bittorrent"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&torrent_file_name(&release))) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // It carries the member's passkey: no shared cache may keep it.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
