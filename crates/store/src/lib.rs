@@ -7,8 +7,11 @@
 //! releases with their original .torrent bytes, files, tags and comments
 //! (`catalog`), browsed and searched full-text (`search`). API tokens
 //! live in `api_tokens`; `member_data` gathers everything about one
-//! member, to export it or delete the account. `saved_searches` keeps
-//! members' named searches, each the source of an RSS feed.
+//! member, to export it or delete the account. `branding` holds the
+//! site's name, logo, colours and banner as administrators set them;
+//! `traffic` sums the policy counters per hour and country for the
+//! admin dashboard. `saved_searches` keeps members' named searches,
+//! each the source of an RSS feed.
 //!
 //! # Layout
 //!
@@ -258,14 +261,18 @@ pub use catalog::{
 };
 pub use search::{ReleaseHashes, ReleasePage, ReleaseQuery, ReleaseSort, TOTAL_CAP};
 mod api_tokens;
+mod branding;
 mod member_data;
+mod traffic;
 pub use api_tokens::MAX_API_TOKENS_PER_USER;
+pub use branding::{BrandingUpdate, LogoChange, StoredBranding, StoredLogo};
 pub use catalog::{MemberComment, ReleaseEdit};
 pub use member_data::{
     AccountData, AccountDeletion, ApiTokenData, CommentData, DELETE_MEMBER, InvitationData,
     MEMBER_COLUMNS, MemberData, ReleaseData, SessionData, TransferData, TransferTotalsData,
     UsedInvitationData,
 };
+pub use traffic::HourlyCount;
 mod saved_searches;
 pub use member_data::SavedSearchData;
 pub use saved_searches::{

@@ -36,6 +36,7 @@ test_on_both_backends! {
                 "search indexes",
                 "accounting",
                 "saved searches",
+                "branding",
             ]
         );
         assert_eq!(first.version, first.applied.last().unwrap().0);
