@@ -157,16 +157,16 @@ catalog! {
     release_unavailable: "a release no longer listed", "раздача, которой больше нет в каталоге";
     your_data: "Your data", "Ваши данные";
     export_data: "Download everything stored about you (JSON)", "Скачать всё, что о вас хранится (JSON)";
-    export_help: "Your account, sessions, API tokens, invitations, releases, comments and transfer statistics, as one file.",
-        "Учётная запись, сеансы, API-токены, приглашения, раздачи, комментарии и статистика обмена — одним файлом.";
+    export_help: "Your account, sessions, API tokens, invitations, releases, comments, transfer statistics and saved searches, as one file.",
+        "Учётная запись, сеансы, API-токены, приглашения, раздачи, комментарии, статистика обмена и сохранённые поиски — одним файлом.";
     export_note_hashes: "Your password, session tokens and API tokens are stored only as one-way hashes; those hashes are not exported. Sessions and tokens are listed by their times.",
         "Пароль, токены сеансов и API-токены хранятся только в виде необратимых хешей; эти хеши не выгружаются. Сеансы и токены перечислены по времени.";
     export_note_addresses: "No IP address is stored for any account event, so none is in this file. Times are Unix seconds (UTC).",
         "IP-адреса не сохраняются ни для каких действий с учётной записью, поэтому их нет и в этом файле. Время — в секундах Unix (UTC).";
     delete_account: "Delete your account", "Удалить учётную запись";
     delete_account_title: "Delete your account", "Удаление учётной записи";
-    delete_account_explain: "This removes your name, password, passkey, sessions, API tokens, invitations and transfer statistics at once, and cannot be undone. Your releases and comments stay on the site, shown as by a deleted account.",
-        "Будут сразу удалены ваше имя, пароль, ключ доступа, сеансы, API-токены, приглашения и статистика обмена; отменить это нельзя. Ваши раздачи и комментарии останутся на сайте от имени удалённой учётной записи.";
+    delete_account_explain: "This removes your name, password, passkey, sessions, API tokens, invitations, transfer statistics and saved searches at once, and cannot be undone. Your releases and comments stay on the site, shown as by a deleted account.",
+        "Будут сразу удалены ваше имя, пароль, ключ доступа, сеансы, API-токены, приглашения, статистика обмена и сохранённые поиски; отменить это нельзя. Ваши раздачи и комментарии останутся на сайте от имени удалённой учётной записи.";
     delete_account_export_first: "Download your data first", "Сначала скачать свои данные";
     delete_account_password: "Your password, to confirm", "Ваш пароль для подтверждения";
     delete_account_button: "Delete my account for good", "Удалить учётную запись навсегда";
