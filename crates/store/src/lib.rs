@@ -245,7 +245,6 @@ mod accounting;
 mod accounts;
 mod backup;
 mod catalog;
-pub use backup::{BackupError, BackupReport};
 pub use accounting::{
     ListedRelease, ReleaseName, ReleaseTransfer, TrackerMember, TransferCredit, TransferTotals,
 };
@@ -253,6 +252,7 @@ pub use accounts::{
     Invite, NewUser, Passkey, PasswordHash, RedeemError, Role, SecretHash, User, Username,
     UsernameError,
 };
+pub use backup::{BackupError, BackupReport};
 mod import;
 mod search;
 mod search_sql;
