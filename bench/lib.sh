@@ -5,6 +5,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_ROOT="$REPO/bench/.root"
 BIN="$BENCH_ROOT/bin"
 AQUATIC_VERSION=${AQUATIC_VERSION:-0.9.0}
+# Every swarmgate a benchmark starts serves its metrics on a free port, so
+# runs side by side (or a node exporter on 9100) never stop its start.
+export SWARMGATE_METRICS__BIND=127.0.0.1:0
 
 BENCH_SECONDS=${BENCH_SECONDS:-30}
 BENCH_WARMUP=${BENCH_WARMUP:-10}

@@ -7,8 +7,10 @@
 
 use crate::config::Config;
 use crate::jobs;
+use crate::metrics::{self, FlushMetrics, Metrics, PolicyTotals, Sources};
 use crate::private;
 use crate::reload::{self, Reloader};
+use crate::status::{Listeners, StatusSource};
 use anyhow::Context as _;
 use policy::PolicyHandle;
 use portal::PortalState;
@@ -27,6 +29,9 @@ pub struct Running {
     udp_addrs: Vec<SocketAddr>,
     http_addrs: Vec<SocketAddr>,
     portal_addr: SocketAddr,
+    /// `None` when `metrics.enabled` is false.
+    metrics_addr: Option<SocketAddr>,
+    metrics: Arc<Metrics>,
     tracker: Arc<Tracker>,
     shutdown: Shutdown,
     servers: JoinSet<anyhow::Result<()>>,
@@ -45,6 +50,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 
 /// Starts every server with the given clock (tests use a stopped one).
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let started = std::time::SystemTime::now();
     let store = open_store(config).await?;
     let t = &config.tracker;
     let swarm = Arc::new(Swarm::new(SwarmConfig {
@@ -99,6 +105,17 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             .context("loading the members for tracker mode private")?;
         tracing::info!(members, "tracker members loaded");
     }
+    let policy = Arc::new(PolicyTotals::new(policy));
+    let flushes = tracker
+        .accounting()
+        .map(|_| Arc::new(FlushMetrics::default()));
+    let metrics = Metrics::new(Sources {
+        tracker: Arc::clone(&tracker),
+        store: store.clone(),
+        policy: Arc::clone(&policy),
+        flushes: flushes.clone(),
+        started,
+    });
     let shutdown = Shutdown::new();
     let mut servers = JoinSet::new();
 
@@ -146,9 +163,27 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     }
     servers.spawn(serve_http(
         portal_listener,
-        portal::router(portal_state),
+        metrics.portal().wrap(portal::router(portal_state)),
         shutdown.clone(),
     ));
+
+    let metrics_addr = if config.metrics.enabled {
+        let bind = config.metrics.bind;
+        let listener = tracker::net::bind_tcp(bind)
+            .with_context(|| format!("metrics.bind: cannot listen on {bind}"))?;
+        let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            tracing::warn!(
+                %addr,
+                "metrics.bind is not a loopback address: anyone who can reach it reads the metrics"
+            );
+        }
+        let router = metrics::router(Arc::clone(&metrics));
+        servers.spawn(serve_http(listener, router, shutdown.clone()));
+        Some(addr)
+    } else {
+        None
+    };
 
     let members_source = tracker
         .accounting()
@@ -163,7 +198,16 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         let interval = std::time::Duration::from_millis(config.policy.watch_interval_ms.max(10));
         reload::spawn_watcher(Arc::clone(&reloader), interval, shutdown.clone());
     }
-    reload::spawn_control_socket(reloader, &config.storage.data_dir, shutdown.clone())
+    let status = Arc::new(StatusSource {
+        sources: Arc::clone(metrics.sources()),
+        listeners: Listeners {
+            udp: udp_addrs.clone(),
+            http: http_addrs.clone(),
+            portal: portal_addr,
+            metrics: metrics_addr,
+        },
+    });
+    reload::spawn_control_socket(reloader, status, &config.storage.data_dir, shutdown.clone())
         .context("creating the control socket in storage.data_dir")?;
 
     jobs::spawn_expiry(
@@ -186,20 +230,25 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         config.storage.stats_flush_interval_secs,
         shutdown.clone(),
     );
-    let accounting_flusher = tracker.accounting().map(|accounting| {
-        private::spawn_members_reload(
-            store.clone(),
-            Arc::clone(&accounting.members),
-            config.accounting.clone(),
-            shutdown.clone(),
-        );
-        private::spawn_flusher(
-            Arc::clone(&accounting.ledger),
-            store.clone(),
-            config.accounting.flush_interval_secs,
-            shutdown.clone(),
-        )
-    });
+    // `flushes` is `Some` exactly when the tracker accounts.
+    let accounting_flusher = tracker
+        .accounting()
+        .zip(flushes)
+        .map(|(accounting, flushes)| {
+            private::spawn_members_reload(
+                store.clone(),
+                Arc::clone(&accounting.members),
+                config.accounting.clone(),
+                shutdown.clone(),
+            );
+            private::spawn_flusher(
+                Arc::clone(&accounting.ledger),
+                store.clone(),
+                flushes,
+                config.accounting.flush_interval_secs,
+                shutdown.clone(),
+            )
+        });
 
     for addr in &udp_addrs {
         tracing::info!(%addr, "udp tracker listening");
@@ -208,10 +257,15 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         tracing::info!(%addr, "http tracker listening");
     }
     tracing::info!(addr = %portal_addr, "portal listening");
+    if let Some(addr) = metrics_addr {
+        tracing::info!(%addr, "metrics listening");
+    }
     Ok(Running {
         udp_addrs,
         http_addrs,
         portal_addr,
+        metrics_addr,
+        metrics,
         tracker,
         shutdown,
         servers,
@@ -347,6 +401,15 @@ impl Running {
 
     pub fn portal_addr(&self) -> SocketAddr {
         self.portal_addr
+    }
+
+    /// Where `/metrics` is served; `None` when `metrics.enabled` is false.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     pub fn tracker(&self) -> &Arc<Tracker> {

@@ -1,6 +1,6 @@
 //! Background jobs: peer expiry and persisting completed counts.
 
-use policy::PolicyHandle;
+use crate::metrics::PolicyTotals;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -52,10 +52,12 @@ pub fn spawn_expiry(
 /// Writes changed completed counts and the access policy's aggregate
 /// counters every `interval_secs` and once more at shutdown. A failed write
 /// (disk full, database locked) keeps them pending for the next attempt
-/// instead of losing them; the tracker keeps serving meanwhile.
+/// instead of losing them; the tracker keeps serving meanwhile. The policy
+/// counters are drained through `policy`, which keeps their sum for the
+/// metrics.
 pub fn spawn_flusher(
     swarm: Arc<Swarm>,
-    policy: Arc<PolicyHandle>,
+    policy: Arc<PolicyTotals>,
     store: Store,
     interval_secs: u64,
     shutdown: Shutdown,
@@ -102,8 +104,8 @@ async fn flush(swarm: &Swarm, store: &Store, pending: &mut HashMap<InfoHash, u64
 
 /// Counters are attributed to the hour in which they are flushed; with a
 /// flush every minute, a count lands at most one interval late.
-async fn flush_policy_counts(policy: &PolicyHandle, store: &Store, pending: &mut Vec<PolicyCount>) {
-    pending.extend(policy.drain_counters().into_iter().map(|row| PolicyCount {
+async fn flush_policy_counts(policy: &PolicyTotals, store: &Store, pending: &mut Vec<PolicyCount>) {
+    pending.extend(policy.drain().into_iter().map(|row| PolicyCount {
         scope: row.scope,
         country: row.country.as_str().to_owned(),
         rule: row.rule,

@@ -7,6 +7,8 @@
 //! - [`jobs`]: background jobs (peer expiry, persisting counts).
 //! - [`users`]: the operator's account commands (`swarmgate user ...`).
 //! - [`reload`]: live policy reloads (SIGHUP, file changes, control socket).
+//! - [`metrics`]: Prometheus metrics on their own listener.
+//! - [`status`]: `swarmgate status`, a running instance's health.
 //! - [`logging`]: text or JSON logs.
 //!
 //! `main.rs` only parses the command line and calls into here, so tests
@@ -19,9 +21,11 @@ pub mod config;
 pub mod example;
 pub mod jobs;
 pub mod logging;
+pub mod metrics;
 pub mod private;
 pub mod reload;
 pub mod seeders;
+pub mod status;
 pub mod users;
 
 pub use app::{Running, start, start_with_clock};

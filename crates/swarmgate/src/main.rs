@@ -62,6 +62,17 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// A running instance's health: version, uptime, tracker mode,
+    /// torrents, peers, announces per second, accounting backlog. Asks
+    /// through the control socket in storage.data_dir; exits non-zero
+    /// when nothing answers there.
+    Status {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Print JSON for scripts instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +268,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             print_result(runtime.block_on(swarmgate::app::migrate_database(&config)))
+        }
+        Command::Status { config, json } => {
+            let config = Config::load(config.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            match runtime.block_on(swarmgate::status::status(&config, json)) {
+                Ok(text) => {
+                    print!("{text}");
+                    Ok(())
+                }
+                Err(down) => {
+                    // Scripts read standard output; the exit code says it too.
+                    print!("{}", down.json.as_deref().unwrap_or_default());
+                    Err(down.into())
+                }
+            }
         }
     }
 }

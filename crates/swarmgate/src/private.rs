@@ -12,6 +12,7 @@
 //! (`kill -9`) loses what was pending, at most one interval's worth.
 
 use crate::config::AccountingConfig;
+use crate::metrics::FlushMetrics;
 use accounting::{Ledger, Member, MemberId, Members, Passkey, Release, ReleaseId};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -118,6 +119,7 @@ pub fn spawn_members_reload(
 pub fn spawn_flusher(
     ledger: Arc<Ledger>,
     store: Store,
+    metrics: Arc<FlushMetrics>,
     interval_secs: u64,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
@@ -130,7 +132,7 @@ pub fn spawn_flusher(
                 () = shutdown.wait() => true,
                 _ = tick.tick() => false,
             };
-            flush(&ledger, &store).await;
+            flush(&ledger, &store, &metrics).await;
             if stopping {
                 return;
             }
@@ -139,7 +141,7 @@ pub fn spawn_flusher(
 }
 
 /// One write of the pending credit; on failure it goes back to the ledger.
-pub async fn flush(ledger: &Ledger, store: &Store) {
+pub async fn flush(ledger: &Ledger, store: &Store, metrics: &FlushMetrics) {
     let entries = ledger.take_pending();
     if entries.is_empty() {
         return;
@@ -155,10 +157,13 @@ pub async fn flush(ledger: &Ledger, store: &Store) {
         })
         .collect();
     let started = std::time::Instant::now();
-    match store.add_transfers(&credits, unix_now()).await {
+    let written = store.add_transfers(&credits, unix_now()).await;
+    let took = started.elapsed();
+    metrics.record(credits.len(), took, written.is_ok());
+    match written {
         Ok(()) => tracing::debug!(
             rows = credits.len(),
-            ms = started.elapsed().as_millis() as u64,
+            ms = took.as_millis() as u64,
             "accounting flushed"
         ),
         Err(e) => {

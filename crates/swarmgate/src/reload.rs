@@ -9,6 +9,7 @@
 //! force and says why: in the log, and to the command that asked.
 
 use crate::config::AccountingConfig;
+use crate::status::StatusSource;
 use policy::Policy;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -177,10 +178,12 @@ pub fn spawn_watcher(reloader: Arc<Reloader>, interval: Duration, shutdown: Shut
 }
 
 /// Serves the control socket: one command per connection, one line back
-/// (`ok ...` or `error ...`). The socket is created owner-only: whoever
-/// can reach it can change the policy.
+/// (`ok ...` or `error ...`): `policy reload`, `members reload`, and
+/// `status` (see [`crate::status`]). The socket is created owner-only:
+/// whoever can reach it can change the policy.
 pub fn spawn_control_socket(
     reloader: Arc<Reloader>,
+    status: Arc<StatusSource>,
     data_dir: &Path,
     shutdown: Shutdown,
 ) -> std::io::Result<PathBuf> {
@@ -206,12 +209,13 @@ pub fn spawn_control_socket(
                 },
             };
             let reloader = Arc::clone(&reloader);
+            let status = Arc::clone(&status);
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
                 let mut line = String::new();
                 let mut reader = BufReader::new(read).take(1024);
                 let answer = match reader.read_line(&mut line).await {
-                    Ok(_) => answer(&reloader, line.trim()).await,
+                    Ok(_) => answer(&reloader, status, line.trim()).await,
                     Err(e) => format!("error reading the command: {e}"),
                 };
                 let _ = write.write_all(format!("{answer}\n").as_bytes()).await;
@@ -222,8 +226,9 @@ pub fn spawn_control_socket(
     Ok(path)
 }
 
-async fn answer(reloader: &Reloader, command: &str) -> String {
+async fn answer(reloader: &Reloader, status: Arc<StatusSource>, command: &str) -> String {
     match command {
+        crate::status::COMMAND => status.answer().await,
         "policy reload" => match reloader.reload("command").await {
             Ok(r) => format!(
                 "ok policy reloaded: {} rules, {} peers removed, {} ms",

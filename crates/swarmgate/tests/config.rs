@@ -151,3 +151,25 @@ fn trusted_proxies_come_as_a_list_in_toml_and_comma_separated_in_the_environment
         Ok(())
     });
 }
+
+#[test]
+fn the_metrics_listener_is_set_by_its_variables_and_keeps_a_port_of_its_own() {
+    Jail::expect_with(|jail| {
+        let config = Config::load(None).unwrap();
+        assert!(config.metrics.enabled);
+        assert_eq!(config.metrics.bind.to_string(), "127.0.0.1:9100");
+        jail.set_env("SWARMGATE_METRICS__BIND", "127.0.0.1:9200");
+        jail.set_env("SWARMGATE_METRICS__ENABLED", "false");
+        let config = Config::load(None).unwrap();
+        assert!(!config.metrics.enabled);
+        assert_eq!(config.metrics.bind.to_string(), "127.0.0.1:9200");
+        jail.set_env("SWARMGATE_METRICS__ENABLED", "true");
+        jail.set_env("SWARMGATE_PORTAL__BIND", "0.0.0.0:9200");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("metrics.bind") && err.contains("portal.bind"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

@@ -16,18 +16,20 @@
 //! (`[accounting]`), [`portal`] (`[portal]`,
 //! `[accounts]`, and their conversion into the portal crate's settings),
 //! [`access`] (`[policy]`, `[network]`), [`storage`] (`[storage]`,
-//! [`SecretUrl`]). Here: the whole [`Config`], `[log]`, loading and
-//! errors. Every type is re-exported, so `swarmgate::config::X` names
-//! them all.
+//! [`SecretUrl`]), [`metrics`] (`[metrics]`). Here: the whole
+//! [`Config`], `[log]`, loading and errors. Every type is re-exported,
+//! so `swarmgate::config::X` names them all.
 
 pub mod access;
 pub mod accounting;
+pub mod metrics;
 pub mod portal;
 pub mod storage;
 pub mod tracker;
 
 pub use access::{NetworkConfig, PolicyConfig};
 pub use accounting::AccountingConfig;
+pub use metrics::MetricsConfig;
 pub use portal::{
     AccountsConfig, PortalConfig, PrivateTorrents, RegistrationMode, SecureCookiesMode,
 };
@@ -57,6 +59,7 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub network: NetworkConfig,
     pub storage: StorageConfig,
+    pub metrics: MetricsConfig,
     pub log: LogConfig,
 }
 
@@ -134,6 +137,10 @@ impl Config {
         self.accounting.validate()?;
         self.portal.validate()?;
         self.accounts.validate()?;
+        self.metrics.validate(&[
+            ("portal.bind", self.portal.bind),
+            ("tracker.http_bind", self.tracker.http_bind),
+        ])?;
         self.storage.validate()
     }
 }

@@ -52,6 +52,7 @@ impl Server {
             .env("SWARMGATE_TRACKER__UDP_BIND", "127.0.0.1:0")
             .env("SWARMGATE_TRACKER__HTTP_BIND", "127.0.0.1:0")
             .env("SWARMGATE_PORTAL__BIND", "127.0.0.1:0")
+            .env("SWARMGATE_METRICS__BIND", "127.0.0.1:0")
             .env("SWARMGATE_STORAGE__DATA_DIR", data_dir)
             .env("SWARMGATE_STORAGE__STATS_FLUSH_INTERVAL_SECS", "1")
             // Debug level: the privacy check must hold for the chattiest

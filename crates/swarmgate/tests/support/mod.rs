@@ -28,6 +28,7 @@ pub fn config_for(ip: IpAddr, dir: &std::path::Path) -> Config {
     config.tracker.http_bind = SocketAddr::new(ip, 0);
     config.tracker.udp_workers = 2;
     config.portal.bind = SocketAddr::new(ip, 0);
+    config.metrics.bind = SocketAddr::new(ip, 0);
     config.storage.data_dir = dir.to_owned();
     config
 }
