@@ -16,6 +16,7 @@ command -v systemd-analyze >/dev/null || need_packages+=(systemd)
 [ -x /usr/bin/chromium ] || need_packages+=(chromium)
 command -v node >/dev/null || need_packages+=(nodejs)
 command -v npm >/dev/null || need_packages+=(npm)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_packages+=(python3-venv)
 if [ ${#need_packages[@]} -gt 0 ]; then
     echo "== installing ${need_packages[*]}"
     sudo_cmd=()
@@ -31,6 +32,17 @@ if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
     echo "== npm ci in $browser_dir"
     (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
+
+# schemathesis for the API contract test (crates/swarmgate/tests/api_contract.rs),
+# at the pinned version, in a virtualenv of its own under target/.
+schemathesis_version=4.32.5
+pyenv=target/pyenv
+if ! "$pyenv/bin/schemathesis" --version 2>/dev/null | grep -q "version $schemathesis_version\$"; then
+    echo "== schemathesis $schemathesis_version into $pyenv"
+    python3 -m venv "$pyenv"
+    "$pyenv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi
+export SWARMGATE_SCHEMATHESIS="$PWD/$pyenv/bin/schemathesis"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -28,30 +28,55 @@
 //!   sessions per member. Nothing about peers or addresses is given.
 
 use crate::PortalState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::session::Visitor;
 use crate::transfers::{self, Named};
 use axum::extract::State;
 use axum::response::Json;
-use axum::{Router, routing::get};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<PortalState> {
-    Router::new().route("/api/v1/me", get(me))
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Me {
     username: String,
+    #[schema(schema_with = crate::openapi::role_schema)]
     role: &'static str,
+    /// Bytes credited by the tracker, as its flushes stored them.
     uploaded: u64,
+    /// Bytes counted against the member, likewise.
     downloaded: u64,
+    /// `uploaded / downloaded`; null while nothing was downloaded.
     ratio: Option<f64>,
+    /// How many releases the member completed.
     snatched: u64,
+    /// The releases the member's clients seed right now, by id; null
+    /// outside tracker mode `private`.
     seeding: Option<Vec<Named>>,
+    /// The releases the member's clients download right now; likewise.
     leeching: Option<Vec<Named>>,
 }
 
+/// The logged-in member
+///
+/// Name, role and transfer figures, to the member only. Nothing about
+/// peers or addresses is given.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "account",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The member", body = Me),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+    )
+)]
 async fn me(State(state): State<PortalState>, visitor: Visitor) -> Result<Json<Me>, WebError> {
     let user = visitor.require_user()?;
     let totals = state.store.transfer_totals(user.id).await?;

@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use store::StoreError;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub enum WebError {
@@ -138,10 +139,17 @@ impl IntoResponse for WebError {
     }
 }
 
-#[derive(Serialize)]
-struct JsonError<'a> {
-    code: &'a str,
-    message: &'a str,
+/// Every refusal of the JSON API.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error, example = json!({"code": "not_found", "message": "There is no such page."}))]
+pub(crate) struct ApiError {
+    /// Stable, for programs: `not_found`, `unauthorized`, `forbidden`,
+    /// `csrf_failed`, `invalid_json`, `too_large`, ... (each route lists
+    /// its own).
+    code: &'static str,
+    /// For people, in the visitor's language (`Accept-Language`,
+    /// `?lang=`), sometimes with a detail in English appended.
+    message: String,
 }
 
 /// Whether the client wants JSON: API paths, or `Accept` preferring it.
@@ -178,9 +186,9 @@ pub async fn render(State(state): State<PortalState>, request: Request, next: Ne
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        let body = serde_json::to_string(&JsonError {
+        let body = serde_json::to_string(&ApiError {
             code: info.code,
-            message,
+            message: message.to_owned(),
         })
         .unwrap_or_default();
         axum::body::Body::from(body)

@@ -18,23 +18,40 @@ use axum::response::{Html, IntoResponse, Json, Response};
 use axum::{Router, routing::get};
 use serde::Serialize;
 use store::{ReleaseQuery, ReleaseStatus};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> Router<PortalState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/api/v1/stats", get(stats))
+    Router::new().route("/", get(home))
+}
+
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new().routes(routes!(stats))
 }
 
 /// Releases on the front page.
 const NEWEST: u32 = 20;
 
-#[derive(Debug, Serialize)]
+/// What this node's tracker serves right now.
+#[derive(Debug, Serialize, ToSchema)]
 struct Stats {
+    /// Torrents the tracker holds in memory.
     torrents: usize,
     seeders: usize,
     leechers: usize,
 }
 
+/// Swarm totals
+///
+/// Live counts from this node's tracker.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    operation_id = "stats",
+    tag = "site",
+    security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The totals", body = Stats))
+)]
 async fn stats(State(state): State<PortalState>) -> Json<Stats> {
     let totals = state.tracker.swarm().totals();
     Json(Stats {

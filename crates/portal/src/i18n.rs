@@ -341,8 +341,10 @@ catalog! {
     error_no_tracker: "No tracker address is configured; ask the operator.", "Адрес трекера не настроен; обратитесь к администратору.";
     error_category_slug: "A category slug has 1 to 64 lowercase Latin letters, digits or '-'.",
         "Код категории — от 1 до 64 строчных латинских букв, цифр или '-'.";
-    error_category_name: "Category names have 1 to 100 characters in both languages.",
-        "Названия категории должны содержать от 1 до 100 символов на обоих языках.";
+    error_category_name: "Category names have 1 to 100 characters in both languages, and no control characters.",
+        "Названия категории должны содержать от 1 до 100 символов на обоих языках, без управляющих символов.";
+    error_invalid_description: "The description contains a control character.",
+        "В описании есть управляющий символ.";
     error_category_cycle: "A category cannot be placed inside itself.", "Категорию нельзя поместить внутрь неё самой.";
     error_slug_taken: "Another category has this slug.", "Этот код уже у другой категории.";
     error_category_in_use: "This category still has sub-categories or releases.",

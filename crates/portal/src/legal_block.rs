@@ -84,12 +84,21 @@ fn wants_json(path: &str, headers: &HeaderMap) -> bool {
             .is_some_and(|accept| accept.starts_with("application/json"))
 }
 
-#[derive(Serialize)]
-struct JsonRefusal<'a> {
+/// The 451 refusal as JSON.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = LegalRefusal)]
+pub(crate) struct JsonRefusal<'a> {
+    /// Always `unavailable_for_legal_reasons`.
     error: &'static str,
+    /// Always 451.
     status: u16,
+    /// The operator's explanation, in the client's language where the
+    /// rule has one.
     message: &'a str,
+    /// A link to the legal basis, also sent as `Link: <...>;
+    /// rel="blocked-by"`.
     blocked_by: Option<&'a str>,
+    /// Who decided: the operators of this site.
     decided_by: String,
 }
 

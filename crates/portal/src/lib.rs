@@ -5,7 +5,9 @@
 //! Layout: one module per feature, each exporting `router()` (`home`,
 //! `accounts`: sign-up, log-in, log-out; `profile`: profile, passkey,
 //! invitations; `api`; [`releases`]: upload, browse, release pages,
-//! downloads, comments, moderation and their JSON API); [`router`] merges them and wraps them, outermost
+//! downloads, comments, moderation and their JSON API); a module that
+//! serves `/api/v1` also exports `api()`, which `openapi` merges into
+//! the JSON API and its OpenAPI document; [`router`] merges them and wraps them, outermost
 //! first, in the policy gate ([`legal_block`]), the language choice
 //! ([`i18n`]), the error renderer ([`error`]) and the CSRF check
 //! ([`csrf`]), so no route can skip any of them.
@@ -30,6 +32,7 @@ pub mod i18n;
 pub mod language;
 pub mod legal_block;
 mod member_data;
+mod openapi;
 mod pages;
 pub mod passwords;
 mod profile;
@@ -186,9 +189,8 @@ pub fn router(state: PortalState) -> Router {
     let gated = home::router()
         .merge(accounts::router())
         .merge(profile::router())
-        .merge(api::router())
-        .merge(tokens::router())
         .merge(member_data::router())
+        .merge(openapi::router(&state))
         .merge(releases::router(&state))
         .merge(feeds::router())
         .fallback(not_found)

@@ -16,7 +16,7 @@
 //!   enabled admin cannot delete their account (409 `last_admin`).
 
 use crate::accounts::{Refusal, check_credentials};
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::{Form, Json as Body};
 use crate::i18n::Text;
 use crate::pages::{AccountDeletedPage, DeleteAccountPage, Page, render};
@@ -25,25 +25,33 @@ use crate::{PortalState, cookies};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Router, routing::delete, routing::get};
+use axum::{Router, routing::get};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use store::{AccountDeletion, MemberData, User};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> Router<PortalState> {
     Router::new()
         .route("/profile/export", get(export))
-        .route("/api/v1/me/export", get(export))
         .route("/profile/delete", get(delete_form).post(delete_by_form))
-        .route("/api/v1/me", delete(delete_by_api))
+}
+
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(delete_by_api))
 }
 
 /// Names the export's layout, for programs that read it.
 const FORMAT: &str = "swarmgate-member-export/1";
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Export<'a> {
+    /// `swarmgate-member-export/1`.
     format: &'static str,
+    /// The site's name.
     site: &'a str,
     /// Unix seconds, like every time in the export.
     exported_at: i64,
@@ -52,6 +60,25 @@ struct Export<'a> {
     member: MemberData,
 }
 
+/// Export everything stored about the member
+///
+/// A JSON download (`Content-Disposition: attachment`) of every row that
+/// refers to the member, with a note of what is kept only as a hash.
+/// No address is stored, so none is exported. It holds the passkey.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/export",
+    operation_id = "export_member_data",
+    tag = "account",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The export", body = Export<'_>,
+            headers(("Content-Disposition" = String,
+                description = "`attachment; filename=\"<name>-data-<date>.json\"`"))),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+    )
+)]
 async fn export(State(state): State<PortalState>, visitor: Visitor) -> Result<Response, WebError> {
     let user = visitor.require_user()?;
     let member = state
@@ -107,8 +134,9 @@ fn confirm_page(visitor: &Visitor, error: Option<(StatusCode, &'static str)>) ->
     (status, Html(html)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordInput {
+    /// The account's password, to confirm.
     #[serde(default)]
     password: String,
 }
@@ -206,6 +234,37 @@ async fn delete_by_form(
     Ok(response)
 }
 
+/// Delete the member's account
+///
+/// Checks the password under the log-in throttle, then removes the
+/// account, its sessions, API tokens, invitations and transfer figures
+/// in one transaction; releases and comments stay, shown as by a
+/// deleted account. The passkey stops working at once.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me",
+    operation_id = "delete_account",
+    tag = "account",
+    security(("bearer" = []), ("session" = [])),
+    request_body = PasswordInput,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`wrong_password`, `account_disabled`, or `csrf_failed` \
+            (a session without `X-CSRF-Token`)", body = ApiError),
+        (status = 409, description = "`last_admin`: the last enabled admin stays",
+            body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 429, description = "`throttled`: too many failed password checks",
+            body = ApiError,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt"))),
+    )
+)]
 async fn delete_by_api(
     State(state): State<PortalState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

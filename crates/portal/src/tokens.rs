@@ -16,27 +16,63 @@
 
 use crate::PortalState;
 use crate::accounts::{Refusal, check_credentials};
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::Text;
 use crate::session::{Visitor, new_token};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::{Router, routing::post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<PortalState> {
-    Router::new().route("/api/v1/auth/token", post(create).delete(revoke))
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new().routes(routes!(create, revoke))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Credentials {
     username: String,
     password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Token {
+    /// 64 hex characters, for `Authorization: Bearer`. Shown once: the
+    /// server keeps only its hash.
+    token: String,
+}
+
+/// Create an API token
+///
+/// Checks the password like the log-in form, throttle included; needs
+/// no CSRF token. The token lives until it is revoked, the password
+/// changes or the account is deleted; a member holds at most 20 (the
+/// oldest goes first).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    operation_id = "create_token",
+    tag = "tokens",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "A new token", body = Token),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`invalid_credentials`: no such member or a wrong password",
+            body = ApiError),
+        (status = 403, description = "`account_disabled`", body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 429, description = "`throttled`: too many failed attempts for this account or \
+            from this address", body = ApiError,
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt"))),
+    )
+)]
 async fn create(
     State(state): State<PortalState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -55,7 +91,7 @@ async fn create(
         .store
         .create_api_token(&hash, user.id, state.clock.now())
         .await?;
-    let mut response = Json(serde_json::json!({ "token": token })).into_response();
+    let mut response = Json(Token { token }).into_response();
     // The answer carries a secret: no cache may keep it.
     response
         .headers_mut()
@@ -93,6 +129,25 @@ fn refusal_error(refusal: Refusal) -> WebError {
     }
 }
 
+/// Revoke this API token
+///
+/// Revokes the token the request carries; others stay valid.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/token",
+    operation_id = "revoke_token",
+    tag = "tokens",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`csrf_failed`: a session without `X-CSRF-Token`",
+            body = ApiError),
+        (status = 404, description = "`not_found`: authenticated by a session, which has no \
+            token to revoke", body = ApiError),
+    )
+)]
 async fn revoke(State(state): State<PortalState>, visitor: Visitor) -> Result<Response, WebError> {
     visitor.require_user()?;
     // A session-authenticated request has no token to revoke.

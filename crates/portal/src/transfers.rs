@@ -25,10 +25,10 @@ use std::collections::HashMap;
 use store::{TransferTotals, User};
 
 /// A release in a member's lists.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct Named {
     pub id: i64,
-    /// `None` when the member may no longer see the release.
+    /// Null when the member may no longer see the release.
     pub title: Option<String>,
 }
 

@@ -179,6 +179,11 @@ async fn categories_form_a_tree_admins_edit_and_browsing_includes_sub_categories
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let r = admin.send(post(&mut admin.clone()), Body::from(body)).await;
     expect_error(&r, StatusCode::CONFLICT, "slug_taken");
+    // Regression: a NUL opening a name passed the length check and broke
+    // SQLite's CHECK constraint (a 500).
+    let nul = r#"{"slug":"nul","name_en":"\u0000BSD","name_ru":"BSD"}"#;
+    let r = admin.send(post(&mut admin.clone()), Body::from(nul)).await;
+    expect_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_category");
     let software = app
         .store
         .categories()

@@ -173,7 +173,7 @@ async fn refused_edits_get_the_json_error_shape_and_change_nothing() {
     let long_title = serde_json::json!({ "title": "x".repeat(1024 * 1024) }).to_string();
     let big_description =
         serde_json::json!({ "description": "y".repeat(64 * 1024 + 1) }).to_string();
-    let cases: [(&str, StatusCode, &str); 7] = [
+    let cases: [(&str, StatusCode, &str); 8] = [
         (
             long_title.as_str(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -188,6 +188,12 @@ async fn refused_edits_get_the_json_error_shape_and_change_nothing() {
             &big_description,
             StatusCode::PAYLOAD_TOO_LARGE,
             "field_too_large",
+        ),
+        // PostgreSQL refuses NUL in text: a 500 there before the check.
+        (
+            r#"{"description":"a\u0000b"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_description",
         ),
         (
             r#"{"category":"no-such"}"#,

@@ -38,6 +38,7 @@ pub const MEMBER_COLUMNS: &[&str] = &[
 
 /// Everything stored about one member. Times are Unix seconds (UTC).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberData {
     pub account: AccountData,
     /// Login sessions, oldest first. Their tokens are stored as hashes
@@ -64,6 +65,7 @@ pub struct MemberData {
 
 /// The account row, without the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountData {
     pub id: i64,
     pub username: String,
@@ -74,17 +76,20 @@ pub struct AccountData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionData {
     pub created_at: i64,
     pub expires_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenData {
     pub created_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationData {
     pub created_at: i64,
     pub expires_at: i64,
@@ -93,6 +98,7 @@ pub struct InvitationData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsedInvitationData {
     pub created_at: i64,
     /// The inviting member; `None` if their account is gone.
@@ -100,6 +106,7 @@ pub struct UsedInvitationData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleaseData {
     pub id: i64,
     pub title: String,
@@ -116,6 +123,7 @@ pub struct ReleaseData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentData {
     pub id: i64,
     pub release_id: i64,
@@ -126,12 +134,14 @@ pub struct CommentData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferTotalsData {
     pub uploaded: i64,
     pub downloaded: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferData {
     pub release_id: i64,
     pub release_title: String,
@@ -142,6 +152,7 @@ pub struct TransferData {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedSearchData {
     pub name: String,
     /// The listing's query string (`q=...&category=...`).

@@ -21,12 +21,13 @@
 use super::browse::{ListQuery, PER_PAGE, listing, query_params};
 use super::categories::CategoryTree;
 use super::upload;
+use super::upload::UploadForm;
 use super::view::{
     ReleaseJson, content_disposition, hashes, is_staff, magnet, parse_id, personal_torrent,
     release_json, torrent_file_name, visible_release,
 };
 use crate::PortalState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::Text;
 use crate::session::Visitor;
@@ -35,37 +36,56 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::{Router, routing::get, routing::post};
 use serde::{Deserialize, Serialize};
 use store::ReleaseStatus;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
-pub fn router(state: &PortalState) -> Router<PortalState> {
-    Router::new()
-        .route(
-            "/api/v1/releases",
-            get(list)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(state.releases.max_upload_body())),
+pub fn api(state: &PortalState) -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new()
+        .routes(
+            routes!(list, upload).layer(DefaultBodyLimit::max(state.releases.max_upload_body())),
         )
-        .route(
-            "/api/v1/releases/{id}",
-            get(show).patch(super::edit::patch).delete(remove),
-        )
-        .route("/api/v1/releases/{id}/torrent", get(torrent))
-        .route("/api/v1/releases/{id}/status", post(set_status))
+        .routes(routes!(show, remove))
+        .routes(routes!(torrent))
+        .routes(routes!(set_status))
 }
 
-#[derive(Debug, Serialize)]
+/// One page of a listing.
+#[derive(Debug, Serialize, ToSchema)]
 struct ListJson {
     page: u32,
     per_page: u32,
-    /// At least this many; exact when `total_exact`, else the count
-    /// stopped at `store::TOTAL_CAP`.
+    /// Matching releases: exact when `total_exact`, else a lower bound
+    /// (the count stops at 10,000, or just past a deeper page).
     total: u64,
     total_exact: bool,
     releases: Vec<ReleaseJson>,
 }
 
+/// List and search releases
+///
+/// Approved releases, newest first unless sorted otherwise, 50 per
+/// page; staff may ask for other statuses. Empty parameters count as
+/// absent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/releases",
+    operation_id = "list_releases",
+    tag = "releases",
+    security((), ("bearer" = []), ("session" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of releases", body = ListJson),
+        (status = 400, description = "`invalid_query`: the query string does not parse \
+            (`page` is not a number, say)", body = ApiError),
+        (status = 403, description = "`forbidden`: a status other than `approved` asked by \
+            someone who is not staff", body = ApiError),
+        (status = 422, description = "`invalid_query` (a size, date or order that does not \
+            parse), `unknown_category`, `invalid_status`", body = ApiError),
+    )
+)]
 async fn list(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -90,6 +110,56 @@ async fn list(
     }))
 }
 
+/// A release just uploaded.
+#[derive(Debug, Serialize, ToSchema)]
+struct UploadedJson {
+    id: i64,
+    /// The v1 hash for v1 and hybrid torrents, the v2 hash for v2 ones
+    /// (hex).
+    info_hash: String,
+    /// The full v2 hash (hex) for v2 and hybrid torrents.
+    info_hash_v2: Option<String>,
+    /// `approved` for uploaders and staff, `pending` for members.
+    #[schema(schema_with = crate::openapi::status_schema)]
+    status: &'static str,
+}
+
+/// Upload a release
+///
+/// A `multipart/form-data` body with the .torrent and the release's
+/// fields. The .torrent is validated (v1, v2 or hybrid); the release,
+/// its files and tags are stored in one transaction, so a refusal
+/// stores nothing. Uploads by uploaders and staff are approved at once,
+/// others wait for a moderator.
+#[utoipa::path(
+    post,
+    path = "/api/v1/releases",
+    operation_id = "upload_release",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = UploadedJson,
+            headers(("Location" = String, description = "`/api/v1/releases/{id}`"))),
+        (status = 400, description = "`invalid_multipart`: the multipart body is broken, or a \
+            text part is not UTF-8", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`csrf_failed`: a session without `X-CSRF-Token`",
+            body = ApiError),
+        (status = 409, description = "`duplicate_release`: a release has one of its \
+            info-hashes (its path is appended to the message)", body = ApiError),
+        (status = 413, description = "`too_large` (the body), `torrent_too_large`, \
+            `field_too_large`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not \
+            `multipart/form-data`", body = ApiError),
+        (status = 422, description = "`missing_torrent`, `invalid_torrent` (the reason is \
+            appended), `invalid_file_names`, `private_flag_required`, \
+            `private_flag_forbidden`, `invalid_title`, `invalid_tags`, `invalid_description`, \
+            `unknown_category`",
+            body = ApiError),
+    )
+)]
 async fn upload(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -99,12 +169,14 @@ async fn upload(
     let user = visitor.require_user()?;
     let uploaded = upload::receive(&state, user, &headers, multipart).await?;
     let hashes = uploaded.hashes;
-    let body = serde_json::json!({
-        "id": uploaded.id,
-        "info_hash": hashes.v1().map(|h| h.to_hex()).or_else(|| hashes.v2().map(|h| h.to_hex())),
-        "info_hash_v2": hashes.v2().map(|h| h.to_hex()),
-        "status": uploaded.status.as_str(),
-    });
+    let v1 = hashes.v1().map(|h| h.to_hex());
+    let v2 = hashes.v2().map(|h| h.to_hex());
+    let body = UploadedJson {
+        id: uploaded.id,
+        info_hash: v1.or_else(|| v2.clone()).unwrap_or_default(),
+        info_hash_v2: v2,
+        status: uploaded.status.as_str(),
+    };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/releases/{}", uploaded.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -112,14 +184,20 @@ async fn upload(
     Ok(response)
 }
 
-#[derive(Debug, Serialize)]
+/// A release with everything about it.
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ReleaseDetailJson {
     #[serde(flatten)]
     release: ReleaseJson,
+    /// Markdown, as written.
     description: String,
+    /// The Markdown rendered to sanitized HTML.
     description_html: String,
+    /// Category slugs from the top of the tree down to the release's.
     category_path: Vec<String>,
+    /// The uploader's name; null for a deleted account.
     uploader: Option<String>,
+    /// The torrent's BEP 27 private flag.
     private: bool,
     files: Vec<FileJson>,
     tags: Vec<String>,
@@ -128,12 +206,33 @@ pub(crate) struct ReleaseDetailJson {
     magnet: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A file in a release.
+#[derive(Debug, Serialize, ToSchema)]
 struct FileJson {
+    /// `/`-separated, starting with the torrent's name for a
+    /// multi-file torrent.
     path: String,
+    /// Bytes.
     length: u64,
 }
 
+/// A release
+///
+/// Approved releases are public; others are seen by their uploader and
+/// staff only, and are a 404 to everyone else.
+#[utoipa::path(
+    get,
+    path = "/api/v1/releases/{id}",
+    operation_id = "get_release",
+    tag = "releases",
+    security((), ("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The release", body = ReleaseDetailJson),
+        (status = 404, description = "`not_found`: no such release, or not visible to the \
+            caller", body = ApiError),
+    )
+)]
 async fn show(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -203,6 +302,29 @@ pub(crate) async fn torrent_response(
     Ok(response)
 }
 
+/// Download a release's .torrent
+///
+/// The uploaded file with the caller's passkey in every announce URL;
+/// the info dictionary is the uploaded one byte for byte, so the
+/// info-hashes are unchanged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/releases/{id}/torrent",
+    operation_id = "download_torrent",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The .torrent", content(("application/x-bittorrent")),
+            headers(("Content-Disposition" = String, description = "The file name, from the title"))),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 404, description = "`not_found`: no such release, or not visible to the \
+            caller", body = ApiError),
+        (status = 503, description = "`no_tracker_configured`: the site lists no announce URL",
+            body = ApiError),
+    )
+)]
 async fn torrent(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -211,18 +333,27 @@ async fn torrent(
     torrent_response(&state, &visitor, &id).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct StatusInput {
+    #[schema(schema_with = crate::openapi::status_schema)]
     status: String,
 }
 
-/// Sets a release's status; staff only.
+/// A release's status, as set.
+#[derive(Debug, Serialize, ToSchema)]
+struct StatusJson {
+    id: i64,
+    #[schema(schema_with = crate::openapi::status_schema)]
+    status: &'static str,
+}
+
+/// Sets a release's status; staff only. Returns the id and the status.
 pub(crate) async fn change_status(
     state: &PortalState,
     visitor: &Visitor,
     id: &str,
     status: &str,
-) -> Result<i64, WebError> {
+) -> Result<(i64, ReleaseStatus), WebError> {
     let user = visitor.require_user()?;
     if !is_staff(Some(user)) {
         return Err(WebError::Forbidden);
@@ -243,19 +374,70 @@ pub(crate) async fn change_status(
         let tracked = super::listing::tracked(release.id, release.freeleech);
         super::listing::follow_status(state, tracked, &hashes(&release)?, release.status);
     }
-    Ok(id)
+    Ok((id, status))
 }
 
+/// Moderate a release
+///
+/// Sets its status (staff only). The tracker follows at once: in mode
+/// `listed`, only approved releases are tracked.
+#[utoipa::path(
+    post,
+    path = "/api/v1/releases/{id}/status",
+    operation_id = "set_release_status",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    request_body = StatusInput,
+    responses(
+        (status = 200, description = "Set", body = StatusJson),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not staff), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 404, description = "`not_found`: no such release", body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 422, description = "`invalid_status`", body = ApiError),
+    )
+)]
 async fn set_status(
     State(state): State<PortalState>,
     visitor: Visitor,
     Path(id): Path<String>,
     Body(input): Body<StatusInput>,
 ) -> Result<Response, WebError> {
-    let id = change_status(&state, &visitor, &id, &input.status).await?;
-    Ok(Json(serde_json::json!({ "id": id, "status": input.status })).into_response())
+    let (id, status) = change_status(&state, &visitor, &id, &input.status).await?;
+    Ok(Json(StatusJson {
+        id,
+        status: status.as_str(),
+    })
+    .into_response())
 }
 
+/// Delete a release
+///
+/// Staff only. Its peers are dropped from the tracker at once; members'
+/// transfer totals keep what they were credited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/releases/{id}",
+    operation_id = "delete_release",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not staff), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 404, description = "`not_found`: no such release", body = ApiError),
+    )
+)]
 async fn remove(
     State(state): State<PortalState>,
     visitor: Visitor,

@@ -17,21 +17,39 @@ use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use store::{ReleaseQuery, ReleaseSort, ReleaseStatus, User};
+use utoipa::IntoParams;
 
 /// Releases per page, in the API and on `/releases`.
 pub(crate) const PER_PAGE: u32 = 50;
 
 /// The query string as sent; every field optional and kept as text, so
 /// links to further pages repeat it as given.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// Words to find in titles, descriptions and file names.
+    #[param(example = "debian netinst")]
     pub q: Option<String>,
+    /// A category's slug or id; its sub-categories are included.
+    #[param(example = "software")]
     pub category: Option<String>,
+    /// Bytes, or a number with `K`, `M`, `G` or `T` (binary multiples):
+    /// `700M`, `1.5G`.
+    #[param(example = "700M")]
     pub min_size: Option<String>,
+    /// Likewise.
+    #[param(example = "4.5G")]
     pub max_size: Option<String>,
+    /// Added on or after: `YYYY-MM-DD` (UTC) or Unix seconds.
+    #[param(example = "2026-01-01")]
     pub since: Option<String>,
+    /// Staff only, except `approved` (the default).
+    #[param(schema_with = crate::openapi::status_filter_schema)]
     pub status: Option<String>,
+    #[param(schema_with = crate::openapi::sort_schema)]
     pub sort: Option<String>,
+    /// From 1 (0 reads as 1).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64, format = Int64)]
     pub page: Option<u32>,
 }
 

@@ -5,22 +5,23 @@
 
 use super::view::parse_id;
 use crate::PortalState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::{Lang, Text};
 use crate::session::Visitor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use axum::{Router, routing::get, routing::put};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use store::{Category, NewCategory, Role, StoreError};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> Router<PortalState> {
-    Router::new()
-        .route("/api/v1/categories", get(list).post(create))
-        .route("/api/v1/categories/{id}", put(update).delete(remove))
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, remove))
 }
 
 /// Every category, indexed.
@@ -120,7 +121,9 @@ impl CategoryTree {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A category with its sub-categories.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Category)]
 struct CategoryJson {
     id: i64,
     slug: String,
@@ -128,10 +131,23 @@ struct CategoryJson {
     name: String,
     name_en: String,
     name_ru: String,
+    /// Order among its siblings, smallest first.
     position: i64,
+    #[schema(no_recursion)]
     children: Vec<CategoryJson>,
 }
 
+/// The category tree
+///
+/// Top-level categories in display order, each with its sub-categories.
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    operation_id = "list_categories",
+    tag = "categories",
+    security((), ("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The tree", body = Vec<CategoryJson>))
+)]
 async fn list(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -140,15 +156,32 @@ async fn list(
     Ok(Json(tree.json(None, visitor.lang, 0)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A category as created or replaced.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CategoryInput)]
 struct CategoryInput {
-    /// The parent's slug or id; absent for a top-level category.
+    /// The parent's slug or id; absent, null or empty for a top-level
+    /// category.
+    #[schema(example = "software")]
     parent: Option<String>,
+    /// 1 to 64 of `a-z`, `0-9` and `-`; unique.
+    #[schema(example = "software-bsd", pattern = "^[a-z0-9-]{1,64}$")]
     slug: String,
+    /// 1 to 100 characters, none of them control characters.
+    #[schema(example = "BSD", min_length = 1, max_length = 100)]
     name_en: String,
+    /// Likewise.
+    #[schema(example = "BSD-системы", min_length = 1, max_length = 100)]
     name_ru: String,
+    /// Order among its siblings, smallest first; 0 when absent.
     #[serde(default)]
     position: i64,
+}
+
+/// A category just created.
+#[derive(Debug, Serialize, ToSchema)]
+struct CreatedJson {
+    id: i64,
 }
 
 fn require_admin(visitor: &Visitor) -> Result<(), WebError> {
@@ -178,7 +211,10 @@ fn validate<'a>(
             .slug
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    let name_ok = |n: &str| (1..=100).contains(&n.trim().chars().count());
+    // Control characters have no place in a name, and a NUL would end
+    // it early for SQLite's length() and be refused by PostgreSQL.
+    let name_ok =
+        |n: &str| (1..=100).contains(&n.trim().chars().count()) && !n.chars().any(char::is_control);
     if !slug_ok {
         return Err(invalid(Text::error_category_slug));
     }
@@ -219,6 +255,32 @@ fn slug_taken(e: StoreError) -> WebError {
     }
 }
 
+/// Create a category
+///
+/// Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/categories",
+    operation_id = "create_category",
+    tag = "categories",
+    security(("bearer" = []), ("session" = [])),
+    request_body = CategoryInput,
+    responses(
+        (status = 201, description = "Created", body = CreatedJson),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not an admin), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 409, description = "`slug_taken`", body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 422, description = "`invalid_category` (a bad slug or name), \
+            `unknown_category` (no such parent)", body = ApiError),
+    )
+)]
 async fn create(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -232,9 +294,37 @@ async fn create(
         .create_category(&new)
         .await
         .map_err(slug_taken)?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedJson { id })).into_response())
 }
 
+/// Replace a category
+///
+/// Admins only. A category cannot move below itself.
+#[utoipa::path(
+    put,
+    path = "/api/v1/categories/{id}",
+    operation_id = "update_category",
+    tag = "categories",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The category's id", minimum = 1)),
+    request_body = CategoryInput,
+    responses(
+        (status = 204, description = "Replaced"),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not an admin), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 404, description = "`not_found`: no such category", body = ApiError),
+        (status = 409, description = "`slug_taken`", body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 422, description = "`invalid_category` (a bad slug or name, or a parent \
+            below the category itself), `unknown_category` (no such parent)", body = ApiError),
+    )
+)]
 async fn update(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -257,6 +347,27 @@ async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Delete a category
+///
+/// Admins only; only a category no release and no sub-category uses.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/categories/{id}",
+    operation_id = "delete_category",
+    tag = "categories",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The category's id", minimum = 1)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not an admin), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 404, description = "`not_found`: no such category", body = ApiError),
+        (status = 409, description = "`category_in_use`: releases or sub-categories use it",
+            body = ApiError),
+    )
+)]
 async fn remove(
     State(state): State<PortalState>,
     visitor: Visitor,

@@ -14,16 +14,17 @@
 //!
 //! The row, the tags and the search document change in one transaction
 //! ([`store::Store::update_release`]): a refused or failed edit changes
-//! nothing. Refusals are the upload's: `invalid_title` and
-//! `invalid_tags` (422), `field_too_large` (413), `unknown_category`
-//! (422), and the body errors of [`crate::extract`].
+//! nothing. Refusals are the upload's: `invalid_title`, `invalid_tags`
+//! and `invalid_description` (422), `field_too_large` (413),
+//! `unknown_category` (422), and the body errors of [`crate::extract`].
 
+use super::api::ReleaseDetailJson;
 use super::categories::CategoryTree;
 use super::pages::{CategoryOption, category_options};
 use super::upload::{MAX_TITLE_CHARS, check_description, normalize_title, parse_tags};
 use super::view::{is_staff, parse_id, visible_release};
 use crate::PortalState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::{Form, Json as Body};
 use crate::i18n::Text;
 use crate::pages::{Page, render};
@@ -35,9 +36,15 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use axum::{Router, routing::get};
 use serde::Deserialize;
 use store::{Release, ReleaseEdit, ReleaseStatus, StoreError, User};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> Router<PortalState> {
     Router::new().route("/releases/{id}/edit", get(edit_form).post(save_form))
+}
+
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new().routes(routes!(patch))
 }
 
 /// Statuses in which an uploader may still edit their own release.
@@ -243,19 +250,58 @@ async fn save_form(
     }
 }
 
-/// `PATCH /api/v1/releases/{id}`: any of these; absent ones keep their
-/// value. Unknown fields are refused (400 `invalid_json`), so a typo is
-/// not silently ignored.
-#[derive(Deserialize)]
+/// `PATCH /api/v1/releases/{id}`: any of these; absent (or null) ones
+/// keep their value. Unknown fields are refused (400 `invalid_json`), so
+/// a typo is not silently ignored.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReleaseEdit)]
 pub(crate) struct EditJson {
+    /// At most 300 characters.
     title: Option<String>,
+    /// Markdown, at most 64 KiB, without control characters other than
+    /// tabs and line breaks.
     description: Option<String>,
-    /// Slug, or id as a string.
+    /// A category's slug, or its id as a string.
+    #[schema(example = "software-linux")]
     category: Option<String>,
+    /// At most 20, of at most 40 characters each; replaces them all.
     tags: Option<Vec<String>>,
 }
 
+/// Edit a release
+///
+/// Title, description, category and tags; the .torrent is not editable.
+/// Staff edit any release; its uploader edits it while it is `pending`
+/// or `needs_fix`, and an edit of a `needs_fix` one sends it back to
+/// `pending`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/releases/{id}",
+    operation_id = "edit_release",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    request_body = EditJson,
+    responses(
+        (status = 200, description = "The release as edited", body = ReleaseDetailJson),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described (an \
+            unknown field, say)", body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (neither staff nor the uploader of a release \
+            still in moderation), `csrf_failed` (a session without `X-CSRF-Token`)",
+            body = ApiError),
+        (status = 404, description = "`not_found`: no such release, or not visible to the \
+            caller", body = ApiError),
+        (status = 413, description = "`too_large` (the body is over 2 MiB), \
+            `field_too_large` (the description)", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+        (status = 422, description = "`invalid_title`, `invalid_tags`, `invalid_description`, \
+            `unknown_category`", body = ApiError),
+    )
+)]
 pub(crate) async fn patch(
     State(state): State<PortalState>,
     visitor: Visitor,

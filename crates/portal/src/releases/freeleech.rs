@@ -17,19 +17,23 @@
 use super::listing::{list, tracked};
 use super::view::{hashes, is_staff, parse_id};
 use crate::PortalState;
-use crate::error::WebError;
+use crate::error::{ApiError, WebError};
 use crate::extract::{Form, Json as Body};
 use crate::session::Visitor;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::{Router, routing::post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::ReleaseStatus;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> Router<PortalState> {
-    Router::new()
-        .route("/releases/{id}/freeleech", post(by_form))
-        .route("/api/v1/releases/{id}/freeleech", post(by_api))
+    Router::new().route("/releases/{id}/freeleech", post(by_form))
+}
+
+pub fn api() -> OpenApiRouter<PortalState> {
+    OpenApiRouter::new().routes(routes!(by_api))
 }
 
 /// Sets release `id`'s freeleech flag and updates the tracker; staff
@@ -83,11 +87,45 @@ async fn by_form(
     Ok(Redirect::to(&format!("/releases/{id}")).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct FreeleechInput {
     freeleech: bool,
 }
 
+/// A release's freeleech flag, as set.
+#[derive(Debug, Serialize, ToSchema)]
+struct FreeleechJson {
+    id: i64,
+    freeleech: bool,
+}
+
+/// Mark a release freeleech, or not
+///
+/// Staff only. Downloads of a freeleech release do not count against
+/// ratios (tracker mode `private`); the tracker applies the flag from
+/// the next announce.
+#[utoipa::path(
+    post,
+    path = "/api/v1/releases/{id}/freeleech",
+    operation_id = "set_release_freeleech",
+    tag = "releases",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The release's id", minimum = 1)),
+    request_body = FreeleechInput,
+    responses(
+        (status = 200, description = "Set", body = FreeleechJson),
+        (status = 400, description = "`invalid_json`: the body is not the JSON described",
+            body = ApiError),
+        (status = 401, description = "`unauthorized`: no valid API token or session",
+            body = ApiError),
+        (status = 403, description = "`forbidden` (not staff), `csrf_failed` (a session \
+            without `X-CSRF-Token`)", body = ApiError),
+        (status = 404, description = "`not_found`: no such release", body = ApiError),
+        (status = 413, description = "`too_large`: the body is over 2 MiB", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`",
+            body = ApiError),
+    )
+)]
 async fn by_api(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -95,5 +133,9 @@ async fn by_api(
     Body(input): Body<FreeleechInput>,
 ) -> Result<Response, WebError> {
     let id = set(&state, &visitor, &id, input.freeleech).await?;
-    Ok(Json(serde_json::json!({ "id": id, "freeleech": input.freeleech })).into_response())
+    Ok(Json(FreeleechJson {
+        id,
+        freeleech: input.freeleech,
+    })
+    .into_response())
 }

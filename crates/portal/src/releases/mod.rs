@@ -47,11 +47,18 @@ pub(crate) use view::{
 
 use crate::PortalState;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 pub fn router(state: &PortalState) -> Router<PortalState> {
     pages::router(state)
         .merge(edit::router())
-        .merge(api::router(state))
-        .merge(categories::router())
         .merge(freeleech::router())
+}
+
+/// The releases' and categories' JSON API (see [`crate::openapi`]).
+pub(crate) fn api(state: &PortalState) -> OpenApiRouter<PortalState> {
+    api::api(state)
+        .merge(edit::api())
+        .merge(categories::api())
+        .merge(freeleech::api())
 }

@@ -418,7 +418,7 @@ async fn status(
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, WebError> {
-    let id = change_status(&state, &visitor, &id, &form.status).await?;
+    let (id, _) = change_status(&state, &visitor, &id, &form.status).await?;
     let to = if form.back == "moderation" {
         "/moderation".to_owned()
     } else {

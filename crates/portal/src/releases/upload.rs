@@ -16,6 +16,7 @@
 //! | `invalid_file_names` | 422 | a name in the torrent is not UTF-8 |
 //! | `private_flag_required` / `private_flag_forbidden` | 422 | the BEP 27 flag conflicts with `portal.private_torrents` |
 //! | `invalid_title` / `invalid_tags` | 422 | empty or overlong title, bad tags |
+//! | `invalid_description` | 422 | a control character other than a tab or a line break in the description |
 //! | `unknown_category` | 422 | no such category |
 //! | `duplicate_release` | 409 | a release has one of its info-hashes (its path is appended) |
 //!
@@ -43,13 +44,27 @@ const MAX_SMALL_FIELD_BYTES: usize = 4 * 1024;
 const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 40;
 
-/// The parts of an upload, unchecked.
-#[derive(Debug, Default)]
+/// The parts of an upload, unchecked. Other parts (such as the form's
+/// `csrf`) are ignored.
+#[derive(Debug, Default, utoipa::ToSchema)]
+#[schema(as = Upload)]
 pub(crate) struct UploadForm {
+    /// The .torrent file (v1, v2 or hybrid).
+    #[schema(value_type = String, format = Binary,
+        content_media_type = "application/x-bittorrent", required = true)]
     pub torrent: Option<Vec<u8>>,
+    /// At most 300 characters; the torrent's name when empty.
+    #[schema(required = false)]
     pub title: String,
+    /// A category's slug or id.
+    #[schema(example = "software-linux")]
     pub category: String,
+    /// Markdown, at most 64 KiB, without control characters other than
+    /// tabs and line breaks.
+    #[schema(required = false)]
     pub description: String,
+    /// Comma-separated, at most 20 of at most 40 characters each.
+    #[schema(required = false)]
     pub tags: String,
 }
 
@@ -217,7 +232,9 @@ pub(crate) fn normalize_title(title: &str) -> Result<String, WebError> {
 }
 
 /// 413 `field_too_large` for a description over
-/// [`MAX_DESCRIPTION_BYTES`].
+/// [`MAX_DESCRIPTION_BYTES`]; 422 `invalid_description` for one with a
+/// control character other than a tab or a line break (PostgreSQL
+/// refuses NUL in text, and none of them belongs in Markdown).
 pub(crate) fn check_description(description: &str) -> Result<(), WebError> {
     if description.len() > MAX_DESCRIPTION_BYTES {
         return Err(WebError::Refused {
@@ -226,6 +243,15 @@ pub(crate) fn check_description(description: &str) -> Result<(), WebError> {
             message: Text::error_field_too_large,
             detail: Some(format!("({MAX_DESCRIPTION_BYTES} bytes at most)")),
         });
+    }
+    if description
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(unprocessable(
+            "invalid_description",
+            Text::error_invalid_description,
+        ));
     }
     Ok(())
 }

@@ -181,7 +181,8 @@ pub(crate) fn content_disposition(name: &str) -> String {
 }
 
 /// A release in listings and the API.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Release)]
 pub(crate) struct ReleaseJson {
     pub id: i64,
     pub title: String,
@@ -191,15 +192,21 @@ pub(crate) struct ReleaseJson {
     pub info_hash: String,
     pub info_hash_v1: Option<String>,
     pub info_hash_v2: Option<String>,
+    /// The category's slug.
     pub category: Option<String>,
+    #[schema(schema_with = crate::openapi::status_schema)]
     pub status: &'static str,
+    /// Live, from this node's tracker, summed over the torrent's
+    /// info-hashes.
     pub seeders: u64,
     pub leechers: u64,
+    /// Completed downloads the tracker counted.
     pub completed: u64,
     /// Downloads of it do not count against ratios (tracker mode
     /// `private`).
     pub freeleech: bool,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub added: String,
 }
 
