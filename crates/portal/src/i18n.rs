@@ -337,7 +337,7 @@ catalog! {
     error_duplicate_release: "This torrent is already here:", "Этот торрент уже есть на сайте:";
     error_invalid_status: "Unknown status: use pending, approved, needs_fix, duplicate or closed.",
         "Неизвестный статус: используйте pending, approved, needs_fix, duplicate или closed.";
-    error_invalid_comment: "A comment has 1 to 10,000 characters.", "Комментарий должен содержать от 1 до 10 000 символов.";
+    error_invalid_comment: "A comment has 1 to 10,000 characters and no control characters.", "Комментарий должен содержать от 1 до 10 000 символов без управляющих символов.";
     error_no_tracker: "No tracker address is configured; ask the operator.", "Адрес трекера не настроен; обратитесь к администратору.";
     error_category_slug: "A category slug has 1 to 64 lowercase Latin letters, digits or '-'.",
         "Код категории — от 1 до 64 строчных латинских букв, цифр или '-'.";

@@ -365,7 +365,8 @@ async fn comment(
     let user = visitor.require_user()?;
     let release = visible_release(&state, Some(user), parse_id(&id)?).await?;
     let body = form.body.trim();
-    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+    let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS || body.chars().any(control) {
         return Err(WebError::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_comment",
