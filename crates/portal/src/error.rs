@@ -193,7 +193,7 @@ pub async fn render(State(state): State<PortalState>, request: Request, next: Ne
         .unwrap_or_default();
         axum::body::Body::from(body)
     } else {
-        let page = Page::anonymous(lang, &state.site_name);
+        let page = Page::anonymous(lang, state.brand());
         let html = ErrorPage {
             page: &page,
             status: parts.status.as_u16(),

@@ -349,6 +349,77 @@ catalog! {
     error_slug_taken: "Another category has this slug.", "Этот код уже у другой категории.";
     error_category_in_use: "This category still has sub-categories or releases.",
         "В этой категории ещё есть подкатегории или раздачи.";
+
+    admin: "Admin", "Администрирование";
+    dashboard_title: "Dashboard", "Панель управления";
+    traffic_heading: "Requests per hour by country, last 7 days", "Запросы в час по странам за 7 дней";
+    traffic_chart_desc: "One line per busiest country and one for all others together, requests per hour (UTC); the shaded part is the last 24 hours.",
+        "Одна линия на каждую из самых активных стран и одна на все остальные вместе, запросы в час (UTC); затенённая часть — последние 24 часа.";
+    traffic_note: "Hours are UTC. The dots at the right edge are the hour in progress so far; counts not yet written to the database are included.",
+        "Время — UTC. Точки у правого края — текущий час на данный момент; учтены и счётчики, ещё не записанные в базу данных.";
+    hour_in_progress: "this hour so far", "текущий час на данный момент";
+    traffic_scope: "Count", "Учитывать";
+    scope_all: "all requests", "все запросы";
+    scope_tracker: "tracker", "трекер";
+    scope_portal: "portal", "портал";
+    scope_download: "downloads", "скачивания";
+    traffic_none: "No requests were counted in the last 7 days.", "За последние 7 дней запросов не было.";
+    traffic_changes: "The last 24 whole hours against the 24 before", "Последние 24 полных часа против 24 предыдущих";
+    requests_per_hour: "requests per hour", "запросов в час";
+    other_countries: "other", "другие";
+    unknown_country: "unknown", "неизвестно";
+    country: "Country", "Страна";
+    last_24h: "Last 24 hours", "Последние 24 часа";
+    previous_24h: "24 hours before", "Предыдущие 24 часа";
+    change: "Change", "Изменение";
+    change_new: "new", "новая";
+    download_chart: "The chart as an SVG file", "График в виде файла SVG";
+    policy_decisions: "Access policy decisions", "Решения политики доступа";
+    no_decisions: "No decisions were counted in the last 7 days.", "За последние 7 дней решений не было.";
+    scope: "Scope", "Область";
+    rule: "Rule", "Правило";
+    decision: "Decision", "Решение";
+    count_24h: "24 hours", "24 часа";
+    count_7d: "7 days", "7 дней";
+    rows_cut: "Only the 50 largest rows are shown.", "Показаны только 50 самых больших строк.";
+    accounting_backlog: "Credits waiting to be written", "Начисления, ожидающие записи";
+    accounting_sessions: "Open tracker sessions", "Открытые сеансы трекера";
+
+    branding_title: "Site branding", "Оформление сайта";
+    branding_help: "Every page shows the changes from its next load on.",
+        "Все страницы покажут изменения при следующей загрузке.";
+    branding_saved: "Saved. Every page shows it now.", "Сохранено. Теперь это видно на всех страницах.";
+    site_name_label: "Site name", "Название сайта";
+    site_name_hint: "Up to 60 characters. Leave it empty for the configured name:",
+        "До 60 символов. Оставьте пустым, чтобы использовать название из настроек:";
+    accent_label: "Link colour", "Цвет ссылок";
+    accent_hint: "As #rrggbb, readable on white (contrast at least 4.5:1). Empty: the default blue.",
+        "В виде #rrggbb, читаемый на белом (контраст не меньше 4,5:1). Пусто — синий по умолчанию.";
+    band_label: "Band colour", "Цвет полосы";
+    band_hint: "As #rrggbb: a band across the top of every page and beside the banner. Empty: no band.",
+        "В виде #rrggbb: полоса вверху каждой страницы и у объявления. Пусто — без полосы.";
+    banner_label: "Banner", "Объявление";
+    banner_hint: "Plain text shown on every page, up to 300 characters. Empty: no banner.",
+        "Обычный текст на каждой странице, до 300 символов. Пусто — без объявления.";
+    logo_label: "Logo", "Логотип";
+    logo_hint: "PNG or SVG; scripts, links and outside images are removed from SVG files. At most",
+        "PNG или SVG; из файлов SVG удаляются скрипты, ссылки и внешние изображения. Не больше";
+    current_logo: "Current logo", "Текущий логотип";
+    no_logo: "No logo yet.", "Логотипа пока нет.";
+    remove_logo: "Remove the logo", "Убрать логотип";
+    error_invalid_site_name: "The site name must have at most 60 characters and no control characters.",
+        "Название сайта должно быть не длиннее 60 символов и без управляющих символов.";
+    error_invalid_color: "Write colours as #rrggbb, for example #0645ad.",
+        "Записывайте цвета как #rrggbb, например #0645ad.";
+    error_low_contrast: "This link colour is too light to read on white: pick one with a contrast of at least 4.5:1. This one has",
+        "Этот цвет ссылок слишком светлый для белого фона: выберите цвет с контрастом не меньше 4,5:1. У этого";
+    error_invalid_banner: "The banner must be plain text of at most 300 characters.",
+        "Объявление должно быть обычным текстом не длиннее 300 символов.";
+    error_logo_too_large: "The logo file is too large", "Файл логотипа слишком большой";
+    error_logo_kind: "The logo must be a .png or .svg file.", "Логотип должен быть файлом .png или .svg.";
+    error_not_png: "This file is not a valid PNG image:", "Этот файл — не корректное изображение PNG:";
+    error_png_too_big: "The PNG logo has too many pixels:", "В логотипе PNG слишком много пикселей:";
+    error_not_svg: "This file is not a valid SVG image:", "Этот файл — не корректное изображение SVG:";
 }
 
 #[cfg(test)]

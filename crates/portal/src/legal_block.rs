@@ -40,7 +40,7 @@ pub async fn gate(
     let refusal = Refusal {
         message: policy.message(&decision, &wanted),
         blocked_by: policy.blocked_by(&decision),
-        site: &state.site_name,
+        site: &state.brand().site_name,
         language: page_language(&wanted),
     };
     if wants_json(request.uri().path(), request.headers()) {

@@ -20,7 +20,9 @@
 //! window only.
 
 mod accounts;
+mod admin;
 mod api;
+pub mod branding;
 pub mod clock;
 pub mod cookies;
 pub mod csrf;
@@ -111,8 +113,10 @@ impl Default for AccountSettings {
 #[derive(Clone, Debug)]
 pub struct PortalState {
     pub tracker: Arc<Tracker>,
-    /// Shown in page titles and in the 451 page ("who blocks").
+    /// The configured site name; what pages show is [`PortalState::brand`]'s.
     pub site_name: Arc<str>,
+    /// The live branding (site name, logo, colours, banner).
+    pub branding: Arc<branding::BrandingCache>,
     pub store: Store,
     pub accounts: Arc<AccountSettings>,
     pub clock: Arc<dyn WallClock>,
@@ -133,6 +137,7 @@ impl PortalState {
         Self {
             tracker,
             site_name: site_name.into(),
+            branding: Arc::new(branding::BrandingCache::new(site_name)),
             store,
             accounts: Arc::new(accounts),
             clock,
@@ -149,10 +154,15 @@ impl PortalState {
         self
     }
 
+    /// The branding this request draws with (see [`branding`]).
+    pub fn brand(&self) -> Arc<branding::Branding> {
+        self.branding.get()
+    }
+
     /// The largest request body read before a handler sees it: an
-    /// upload's, the largest there is.
+    /// upload's or the branding form's, the largest there are.
     pub fn max_upload_body(&self) -> usize {
-        self.releases.max_upload_body()
+        self.releases.max_upload_body().max(branding::MAX_FORM_BODY)
     }
 
     /// Whether the visitor reached us over TLS, so cookies must be
@@ -190,6 +200,7 @@ pub fn router(state: PortalState) -> Router {
         .merge(accounts::router())
         .merge(profile::router())
         .merge(member_data::router())
+        .merge(admin::router())
         .merge(openapi::router(&state))
         .merge(releases::router(&state))
         .merge(feeds::router())

@@ -90,7 +90,7 @@ async fn export(State(state): State<PortalState>, visitor: Visitor) -> Result<Re
     let now = state.clock.now();
     let export = Export {
         format: FORMAT,
-        site: &state.site_name,
+        site: &state.brand().site_name,
         exported_at: now,
         notes: [t.export_note_hashes(), t.export_note_addresses()],
         member,
@@ -228,7 +228,7 @@ async fn delete_by_form(
         add_retry_after(&mut response, kept.retry_after());
         return Ok(response);
     }
-    let page = Page::anonymous(visitor.lang, &state.site_name);
+    let page = Page::anonymous(visitor.lang, state.brand());
     let mut response = Html(render(&AccountDeletedPage { page })).into_response();
     end_session(&state, peer, &headers, &mut response);
     Ok(response)

@@ -1,5 +1,6 @@
 //! The portal's HTML pages: askama templates (`templates/`, escaped by
-//! default) and what every page shows — the site's name, the menu for the
+//! default) and what every page shows — the site's name and branding
+//! (logo, accent colours, banner: [`crate::branding`]), the menu for the
 //! visitor's role, the language switch — gathered in [`Page`].
 //!
 //! Pages use no JavaScript and one small inline stylesheet: readable on
@@ -7,8 +8,10 @@
 //! controls, visible focus), with a label on every field and text
 //! contrast above WCAG AA.
 
+use crate::branding::Branding;
 use crate::i18n::{Lang, Text};
 use askama::Template;
+use std::sync::Arc;
 use store::{ReleaseStatus, Role, User};
 
 /// What the shared layout needs.
@@ -17,11 +20,15 @@ pub struct Page {
     pub t: Text,
     pub lang: &'static str,
     pub site: String,
+    /// The site's logo, colours and banner as this request found them.
+    pub brand: Arc<Branding>,
     /// The logged-in member's name and whether they may invite.
     pub user: Option<String>,
     pub can_invite: bool,
     /// Moderators and admins: the menu links the moderation queue.
     pub staff: bool,
+    /// Admins: the menu links the dashboard.
+    pub admin: bool,
     /// The CSRF token every form of this page carries.
     pub csrf: String,
     /// The header's search box; off on the listing, which has its own.
@@ -32,14 +39,16 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn new(lang: Lang, site: &str, user: Option<&User>, csrf: &str) -> Self {
+    pub fn new(lang: Lang, brand: Arc<Branding>, user: Option<&User>, csrf: &str) -> Self {
         Self {
             t: lang.text(),
             lang: lang.code(),
-            site: site.to_owned(),
+            site: brand.site_name.clone(),
+            brand,
             user: user.map(|u| u.username.as_str().to_owned()),
             can_invite: user.is_some_and(|u| can_invite(u.role)),
             staff: user.is_some_and(|u| matches!(u.role, Role::Admin | Role::Moderator)),
+            admin: user.is_some_and(|u| u.role == Role::Admin),
             csrf: csrf.to_owned(),
             header_search: true,
             site_freeleech: false,
@@ -48,8 +57,8 @@ impl Page {
 
     /// For error pages rendered outside a handler: no menu for a member,
     /// no forms.
-    pub fn anonymous(lang: Lang, site: &str) -> Self {
-        Self::new(lang, site, None, "")
+    pub fn anonymous(lang: Lang, brand: Arc<Branding>) -> Self {
+        Self::new(lang, brand, None, "")
     }
 }
 

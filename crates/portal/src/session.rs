@@ -12,6 +12,7 @@
 //! its cookies are ignored, and an unknown or revoked token leaves the
 //! visitor anonymous.
 
+use crate::branding::Branding;
 use crate::csrf::CsrfToken;
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -22,6 +23,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
 use store::{SecretHash, User};
 
 /// A new session token (for the cookie) and its hash (for the store).
@@ -59,7 +61,8 @@ pub struct Visitor {
     /// The hash of the API token the request carried, if any.
     pub api_token: Option<SecretHash>,
     pub csrf: String,
-    site: String,
+    /// The branding when the request came in: one version per page.
+    brand: Arc<Branding>,
     /// Site-wide freeleech, as the tracker's ledger had it (mode
     /// `private` only).
     site_freeleech: bool,
@@ -73,7 +76,12 @@ impl Visitor {
 
     /// What the layout shows for this visitor.
     pub fn page(&self) -> Page {
-        let mut page = Page::new(self.lang, &self.site, self.user.as_ref(), &self.csrf);
+        let mut page = Page::new(
+            self.lang,
+            Arc::clone(&self.brand),
+            self.user.as_ref(),
+            &self.csrf,
+        );
         page.site_freeleech = self.site_freeleech;
         page
     }
@@ -108,7 +116,7 @@ impl FromRequestParts<PortalState> for Visitor {
             session,
             api_token,
             csrf,
-            site: state.site_name.to_string(),
+            brand: state.brand(),
             site_freeleech: state
                 .tracker
                 .accounting()
