@@ -153,6 +153,19 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         Arc::new(portal::clock::SystemWallClock),
     )
     .with_releases(config.portal.release_settings());
+    // Before the first page: no visitor sees the built-in look flash by.
+    portal_state
+        .branding
+        .reload(&store)
+        .await
+        .context("loading the site's branding")?;
+    jobs::spawn_branding_reload(
+        Arc::clone(&portal_state.branding),
+        store.clone(),
+        config.portal.branding_reload_interval_secs,
+        shutdown.clone(),
+        &mut servers,
+    );
     let local = config.portal.local_announce_urls();
     if !local.is_empty() {
         tracing::warn!(

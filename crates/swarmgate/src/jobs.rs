@@ -1,4 +1,5 @@
-//! Background jobs: peer expiry and persisting completed counts.
+//! Background jobs: peer expiry, persisting completed counts, and
+//! following branding saved by other portal processes.
 
 use crate::metrics::PolicyTotals;
 use std::collections::HashMap;
@@ -121,6 +122,37 @@ async fn flush_policy_counts(policy: &PolicyTotals, store: &Store, pending: &mut
             tracing::error!(error = %e, rows = pending.len(), "saving policy counters failed; will retry")
         }
     }
+}
+
+/// Every `interval_secs`, shows branding another portal process saved
+/// (`portal::branding::BrandingCache::reload`: one integer read, the row
+/// only when it changed). A failed read is retried at the next tick; pages
+/// keep the branding they had.
+pub fn spawn_branding_reload(
+    branding: Arc<portal::branding::BrandingCache>,
+    store: Store,
+    interval_secs: u64,
+    shutdown: Shutdown,
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+) {
+    tasks.spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                () = shutdown.wait() => return Ok(()),
+                _ = tick.tick() => {}
+            }
+            match branding.reload(&store).await {
+                Ok(true) => tracing::info!("site branding changed; reloaded"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the site branding failed; will retry")
+                }
+            }
+        }
+    });
 }
 
 /// Hours since the Unix epoch.

@@ -49,6 +49,12 @@ pub struct PortalConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("examples" = ["https://tracker.example.org"]))]
     pub public_url: Option<String>,
+    /// Seconds between checks whether the site's branding (name, logo,
+    /// colours, banner; set by administrators on `/admin/branding`)
+    /// changed in the database: one small query. A save shows at once in
+    /// the process that took it; other portal processes on the same
+    /// database show it within this long.
+    pub branding_reload_interval_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -70,6 +76,7 @@ impl Default for PortalConfig {
             max_torrent_bytes: releases.max_torrent_bytes,
             private_torrents: PrivateTorrents::Any,
             public_url: releases.public_url,
+            branding_reload_interval_secs: 30,
         }
     }
 }
@@ -123,6 +130,9 @@ impl PortalConfig {
                     ),
                 );
             }
+        }
+        if self.branding_reload_interval_secs == 0 {
+            return fail("branding_reload_interval_secs", "must be at least 1".into());
         }
         if self.max_torrent_bytes == 0 || self.max_torrent_bytes > MAX_TORRENT_BYTES_LIMIT {
             return fail(
@@ -372,6 +382,15 @@ mod tests {
             jail.create_file("s.toml", "[portal]\nmax_torrent_bytes = 0\n")?;
             let err = Config::load(Some(Path::new("s.toml"))).unwrap_err().0;
             assert!(err.starts_with("portal.max_torrent_bytes"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("SWARMGATE_PORTAL__BRANDING_RELOAD_INTERVAL_SECS", "0");
+            let err = Config::load(None).unwrap_err().0;
+            assert!(
+                err.starts_with("portal.branding_reload_interval_secs"),
+                "{err}"
+            );
             Ok(())
         });
     }
