@@ -4,8 +4,9 @@
 //! lets the tracker's flushes go on meanwhile) and writes a compact,
 //! self-contained file: no `-wal` or `-shm` beside it to forget. The copy
 //! is written under a temporary name next to the target, checked with
-//! `PRAGMA quick_check`, and only then renamed into place, so a full disk
-//! or a crash never leaves a half-written file under the name the
+//! `PRAGMA quick_check`, and only then linked into place (a link, unlike
+//! a rename, never replaces a file that appeared meanwhile), so a full
+//! disk or a crash never leaves a half-written file under the name the
 //! operator asked for. PostgreSQL has its own tool for this (`pg_dump`).
 
 use crate::{Pool, Store, StoreError};
@@ -78,11 +79,24 @@ impl Store {
                 return Err(e);
             }
         };
-        if target.exists() {
-            let _ = std::fs::remove_file(&partial);
-            return Err(BackupError::Exists(target.to_owned()));
-        }
-        std::fs::rename(&partial, target).map_err(io_error(target))?;
+        // A hard link fails if the target appeared meanwhile, where a
+        // rename would replace it. File systems without hard links get
+        // the rename after one more look.
+        let placed = match std::fs::hard_link(&partial, target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                Err(BackupError::Exists(target.to_owned()))
+            }
+            Err(_) if !target.exists() => {
+                std::fs::rename(&partial, target).map_err(io_error(target))
+            }
+            Err(error) => Err(BackupError::Io {
+                path: target.to_owned(),
+                error,
+            }),
+        };
+        let _ = std::fs::remove_file(&partial);
+        placed?;
         let bytes = std::fs::metadata(target).map_err(io_error(target))?.len();
         Ok(BackupReport {
             path: target.to_owned(),

@@ -1,7 +1,8 @@
 //! The packaging in `deploy/` agrees with the binary: the container
 //! exposes the default ports and keeps its data in its volume as a
 //! non-root user; the systemd unit is valid for `systemd-analyze verify`
-//! and points the data directory at its state directory.
+//! and its install steps give the configuration file the state directory
+//! as its data directory.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,9 +64,9 @@ fn the_systemd_unit_keeps_data_in_its_state_directory_and_verifies() {
     let (path, unit) = deploy_file("swarmgate.service");
     let state = values(&unit, "StateDirectory=");
     assert_eq!(state, ["swarmgate"]);
-    assert_eq!(
-        values(&unit, "Environment=SWARMGATE_STORAGE__DATA_DIR="),
-        ["/var/lib/swarmgate"]
+    assert!(
+        values(&unit, "Environment=").is_empty(),
+        "settings live in the file, so the operator's commands read the same ones"
     );
     assert_eq!(values(&unit, "ExecReload="), ["/bin/kill -HUP $MAINPID"]);
     assert_eq!(values(&unit, "KillSignal="), ["SIGTERM"]);
@@ -103,4 +104,36 @@ fn the_systemd_unit_keeps_data_in_its_state_directory_and_verifies() {
         .filter(|line| line.contains("swarmgate.service"))
         .collect();
     assert!(about_unit.is_empty(), "{about_unit:?}");
+}
+
+#[test]
+fn the_units_install_steps_point_the_config_at_the_state_directory() {
+    let (_, unit) = deploy_file("swarmgate.service");
+    let sed = "sed 's|^data_dir = .*|data_dir = \"/var/lib/swarmgate\"|'";
+    assert!(unit.contains(sed), "the install steps use {sed}");
+    let example = swarmgate::example::example_toml();
+    let edited: String = example
+        .lines()
+        .map(|line| {
+            if line.starts_with("data_dir = ") {
+                "data_dir = \"/var/lib/swarmgate\"".to_owned()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(
+        edited,
+        example.trim_end(),
+        "the example has a data_dir line"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("swarmgate.toml");
+    std::fs::write(&path, edited).unwrap();
+    let config = Config::load(Some(&path)).unwrap();
+    assert_eq!(
+        config.storage.data_dir,
+        std::path::Path::new("/var/lib/swarmgate")
+    );
 }
