@@ -20,13 +20,13 @@ mod support;
 
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use store::{NewUser, Passkey, PolicyCount, Role, Store, Username};
+use support::browser::{require_browser, run_flow};
 use support::{config_for, start_in};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 const ADMIN: &str = "operator";
 const ADMIN_PASSWORD: &str = "an operator's long passphrase";
 const SITE_NAME: &str = "Кинозал Север";
@@ -45,30 +45,6 @@ const LOGO_SVG: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
   <text x="32" y="22" font-family="sans-serif" font-size="15" font-weight="700" fill="#ffffff">Север</text>
 </svg>
 "##;
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
-}
-
-fn require_browser() {
-    let chromium = Command::new(CHROMIUM).arg("--version").output();
-    assert!(
-        chromium.is_ok_and(|v| v.status.success()),
-        "{CHROMIUM} is missing: run scripts/test-all.sh, which installs Debian's chromium package"
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.is_ok_and(|v| v.status.success()),
-        "node is missing: run scripts/test-all.sh, which installs Debian's nodejs package"
-    );
-    assert!(
-        browser_dir()
-            .join("node_modules/playwright-core/package.json")
-            .exists(),
-        "playwright-core is missing: run scripts/test-all.sh, or `npm ci` in {}",
-        browser_dir().display()
-    );
-}
 
 fn row(country: &str, count: u64) -> PolicyCount {
     PolicyCount {
@@ -108,45 +84,18 @@ async fn seed_week(store: &Store) {
 
 /// Runs the browser flow; returns its JSON report.
 fn run_admin_flow(portal: &str, out: &Path, logo: &Path) -> Value {
-    let output = Command::new("timeout")
-        .args(["--kill-after=5", "60", "node"])
-        .arg(browser_dir().join("admin_flow.mjs"))
-        .arg(format!("--portal={portal}"))
-        .arg(format!("--user={ADMIN}"))
-        .arg(format!("--password={ADMIN_PASSWORD}"))
-        .arg(format!("--out={}", out.display()))
-        .arg(format!("--logo={}", logo.display()))
-        .arg(format!("--site-name={SITE_NAME}"))
-        .arg(format!("--accent={ACCENT}"))
-        .arg(format!("--band={BAND}"))
-        .arg(format!("--banner={BANNER}"))
-        .arg(format!("--chromium={CHROMIUM}"))
-        .current_dir(browser_dir())
-        .stdin(Stdio::null())
-        .output()
-        .expect("running node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "admin_flow.mjs printed no report ({}):\n{stdout}\n{stderr}",
-                output.status
-            )
-        });
-    assert!(
-        report["ok"] == true,
-        "the admin flow failed at \"{}\": {}\n  at {} (screenshot: {})\n  steps so far: {}\nstderr:\n{stderr}",
-        report["step"].as_str().unwrap_or("?"),
-        report["error"].as_str().unwrap_or("?"),
-        report["url"],
-        report["screenshot"],
-        report["steps"],
-    );
-    report
+    let args = [
+        format!("--portal={portal}"),
+        format!("--user={ADMIN}"),
+        format!("--password={ADMIN_PASSWORD}"),
+        format!("--out={}", out.display()),
+        format!("--logo={}", logo.display()),
+        format!("--site-name={SITE_NAME}"),
+        format!("--accent={ACCENT}"),
+        format!("--band={BAND}"),
+        format!("--banner={BANNER}"),
+    ];
+    run_flow("admin_flow.mjs", &args, String::new)
 }
 
 /// Width and height from a PNG's IHDR chunk.

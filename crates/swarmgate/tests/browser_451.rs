@@ -20,9 +20,9 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use support::browser::{CHROMIUM, require_chromium};
 use support::{TestServer, config_for, http_request, start_in};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// Where Chromium connects from; the geo database says RU.
 const REFUSED: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 /// Unknown to the geo database, so the policy's default (allow) decides.
@@ -55,14 +55,6 @@ async fn start_refusing_ru() -> TestServer {
     let mut config = config_for(REFUSED, data.path());
     config.policy.file = Some(policy);
     start_in(config, data).await
-}
-
-fn require_chromium() {
-    let version = Command::new(CHROMIUM).arg("--version").output();
-    assert!(
-        version.is_ok_and(|v| v.status.success()),
-        "{CHROMIUM} is missing: run scripts/test-all.sh, which installs Debian's chromium package"
-    );
 }
 
 /// What Chromium made of a page.

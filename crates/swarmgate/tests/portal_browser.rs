@@ -25,44 +25,20 @@ mod support;
 
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::browser::{require_browser, run_flow};
 use support::clients::{Peer, Server, make_payload, require_clients};
 use support::{announce_query, http_get, peer};
 use tracker_proto::InfoHash;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 const SEEDER_IP: &str = "127.0.0.2";
 const LEECHER_IP: &str = "127.0.0.3";
 const MODERATOR: &str = "moderator";
 const MODERATOR_PASSWORD: &str = "a moderator's long passphrase";
 const TITLE: &str = "Тестовый релиз";
 const SEARCH_WORD: &str = "релиз";
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
-}
-
-fn require_browser() {
-    let chromium = Command::new(CHROMIUM).arg("--version").output();
-    assert!(
-        chromium.is_ok_and(|v| v.status.success()),
-        "{CHROMIUM} is missing: run scripts/test-all.sh, which installs Debian's chromium package"
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.is_ok_and(|v| v.status.success()),
-        "node is missing: run scripts/test-all.sh, which installs Debian's nodejs package"
-    );
-    assert!(
-        browser_dir()
-            .join("node_modules/playwright-core/package.json")
-            .exists(),
-        "playwright-core is missing: run scripts/test-all.sh, or `npm ci` in {}",
-        browser_dir().display()
-    );
-}
 
 /// A port free right now on 127.0.0.1. The portal writes the tracker's
 /// announce URL into every .torrent, so it must be known before start;
@@ -124,47 +100,21 @@ fn add_moderator(data_dir: &Path) {
 /// Runs the browser flow; returns its JSON report.
 fn run_browser_flow(portal: SocketAddr, torrent: &str, out_dir: &Path, server_log: &Path) -> Value {
     let started = Instant::now();
-    let output = Command::new("timeout")
-        .args(["--kill-after=5", "60", "node"])
-        .arg(browser_dir().join("portal_flow.mjs"))
-        .arg(format!("--portal=http://{portal}"))
-        .arg(format!("--torrent={torrent}"))
-        .arg(format!("--out={}", out_dir.display()))
-        .arg(format!("--moderator={MODERATOR}"))
-        .arg(format!("--moderator-password={MODERATOR_PASSWORD}"))
-        .arg(format!("--title={TITLE}"))
-        .arg(format!("--search={SEARCH_WORD}"))
-        .arg(format!("--chromium={CHROMIUM}"))
-        .current_dir(browser_dir())
-        .stdin(Stdio::null())
-        .output()
-        .expect("running node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Value = stdout
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str(l).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "portal_flow.mjs printed no report ({}):\n{stdout}\n{stderr}",
-                output.status
-            )
-        });
-    if report["ok"] != true {
+    let args = [
+        format!("--portal=http://{portal}"),
+        format!("--torrent={torrent}"),
+        format!("--out={}", out_dir.display()),
+        format!("--moderator={MODERATOR}"),
+        format!("--moderator-password={MODERATOR_PASSWORD}"),
+        format!("--title={TITLE}"),
+        format!("--search={SEARCH_WORD}"),
+    ];
+    let report = run_flow("portal_flow.mjs", &args, || {
         let log = std::fs::read_to_string(server_log).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(30).collect();
-        panic!(
-            "the browser flow failed at \"{}\": {}\n  at {} (screenshot: {})\n  steps so far: {}\n\
-             stderr:\n{stderr}\nlast server log lines:\n{}",
-            report["step"].as_str().unwrap_or("?"),
-            report["error"].as_str().unwrap_or("?"),
-            report["url"],
-            report["screenshot"],
-            report["steps"],
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-        );
-    }
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("last server log lines:\n{}", tail.join("\n"))
+    });
     println!(
         "browser flow in {:.1?} (Chromium {}): {}",
         started.elapsed(),

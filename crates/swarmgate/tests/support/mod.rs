@@ -2,6 +2,7 @@
 //! port 0 with a stopped clock, and speak raw UDP and HTTP to it.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod clients;
 
 use std::io::{Read, Write};
