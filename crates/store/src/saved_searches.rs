@@ -47,8 +47,12 @@ pub struct NewSavedSearch<'a> {
 pub enum SaveSearchError {
     #[error("the member already keeps {MAX_SAVED_SEARCHES_PER_USER} saved searches")]
     TooMany,
-    /// Empty or longer than [`MAX_SAVED_SEARCH_NAME_CHARS`].
-    #[error("a saved search's name has 1 to {MAX_SAVED_SEARCH_NAME_CHARS} characters")]
+    /// Empty, longer than [`MAX_SAVED_SEARCH_NAME_CHARS`], or with a
+    /// control character (PostgreSQL refuses NUL in text, and none of
+    /// them belongs in a name).
+    #[error(
+        "a saved search's name has 1 to {MAX_SAVED_SEARCH_NAME_CHARS} characters, none a control character"
+    )]
     Name,
     /// Longer than [`MAX_SAVED_SEARCH_QUERY_BYTES`].
     #[error("a saved search's query has at most {MAX_SAVED_SEARCH_QUERY_BYTES} bytes")]
@@ -69,8 +73,9 @@ const INSERT: &str = "INSERT INTO saved_searches (user_id, name, query, feed_tok
      VALUES ($1, $2, $3, $4, $5) RETURNING id";
 const BY_USER: &str = "SELECT id, user_id, name, query, feed_token, created_at \
      FROM saved_searches WHERE user_id = $1 ORDER BY id";
-const BY_TOKEN: &str = "SELECT id, user_id, name, query, feed_token, created_at \
-     FROM saved_searches WHERE feed_token = $1";
+const BY_TOKEN: &str = "SELECT s.id, s.user_id, s.name, s.query, s.feed_token, s.created_at \
+     FROM saved_searches s JOIN users u ON u.id = s.user_id \
+     WHERE s.feed_token = $1 AND NOT u.disabled";
 const DELETE: &str = "DELETE FROM saved_searches WHERE id = $1 AND user_id = $2";
 
 fn from_row<R>(row: &R) -> Result<SavedSearch, StoreError>
@@ -93,11 +98,15 @@ where
 impl Store {
     /// Saves a search and returns its id, in one transaction: refused
     /// when the member keeps [`MAX_SAVED_SEARCHES_PER_USER`] already, when
-    /// the name is empty, too long or taken (`Conflict("name")`), or the
-    /// query too long. The name is stored trimmed.
+    /// the name is empty, too long, has a control character or is taken
+    /// (`Conflict("name")`), or the query too long. The name is stored
+    /// trimmed.
     pub async fn save_search(&self, search: &NewSavedSearch<'_>) -> Result<i64, SaveSearchError> {
         let name = search.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_SAVED_SEARCH_NAME_CHARS {
+        if name.is_empty()
+            || name.chars().count() > MAX_SAVED_SEARCH_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
             return Err(SaveSearchError::Name);
         }
         if search.query.len() > MAX_SAVED_SEARCH_QUERY_BYTES {
@@ -157,7 +166,8 @@ impl Store {
         })
     }
 
-    /// The saved search a feed token names.
+    /// The saved search a feed token names, unless its owner's account
+    /// is disabled: a disabled account's feeds stop.
     pub async fn saved_search_by_token(
         &self,
         feed_token: &str,

@@ -68,6 +68,10 @@ test_on_both_backends! {
             (search(bob, "films", "q=b", &token(2)), "name taken"),
             (search(bob, " ", "q=b", &token(3)), "empty name"),
             (search(bob, &long_name, "q=b", &token(4)), "long name"),
+            // A NUL made PostgreSQL fail the insert (a 500 in the portal).
+            (search(bob, "a\0b", "q=b", &token(8)), "control name"),
+            (search(bob, "a\tb", "q=b", &token(9)), "control name"),
+            (search(bob, "a\u{85}b", "q=b", &token(10)), "control name"),
             (search(bob, "other", &long_query, &token(5)), "long query"),
             (search(bob, "other", "q=b", &token(1)), "token taken"),
             (search(bob + alice + 100, "x", "q=b", &token(6)), "no account"),
@@ -75,7 +79,9 @@ test_on_both_backends! {
             let err = store.save_search(&attempt).await.unwrap_err();
             let ok = match expected {
                 "name taken" => matches!(err, SaveSearchError::Store(StoreError::Conflict("name"))),
-                "empty name" | "long name" => matches!(err, SaveSearchError::Name),
+                "empty name" | "long name" | "control name" => {
+                    matches!(err, SaveSearchError::Name)
+                }
                 "long query" => matches!(err, SaveSearchError::Query),
                 "token taken" => {
                     matches!(err, SaveSearchError::Store(StoreError::Conflict("feed_token")))
@@ -87,6 +93,19 @@ test_on_both_backends! {
         assert_eq!(store.saved_searches(bob).await.unwrap().len(), 1);
         // Another member may use the same name.
         store.save_search(&search(alice, "films", "q=a", &token(7))).await.unwrap();
+        store.close().await;
+    }
+
+    async fn a_disabled_members_saved_search_has_no_feed(db: &TestDb) {
+        let store = db.open().await;
+        let bob = add_user(&store, "bob", Role::Member, 1).await;
+        let t1 = token(1);
+        store.save_search(&search(bob, "films", "q=a", &t1)).await.unwrap();
+        store.set_disabled(bob, true).await.unwrap();
+        assert_eq!(store.saved_search_by_token(&t1).await.unwrap(), None);
+        assert_eq!(store.saved_searches(bob).await.unwrap().len(), 1, "kept for the member");
+        store.set_disabled(bob, false).await.unwrap();
+        assert!(store.saved_search_by_token(&t1).await.unwrap().is_some());
         store.close().await;
     }
 
