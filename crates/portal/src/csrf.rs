@@ -86,9 +86,7 @@ fn store_hex(bytes: &[u8]) -> String {
 
 /// Random hex for the anonymous `sg_csrf` cookie.
 fn random_value() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    store_hex(&bytes)
+    crate::session::random_hex(16)
 }
 
 /// Compares in time independent of where the inputs differ.

@@ -24,6 +24,7 @@ mod admin;
 mod api;
 pub mod branding;
 pub mod clock;
+mod control_chars;
 pub mod cookies;
 pub mod csrf;
 pub mod error;

@@ -13,13 +13,12 @@ use crate::pages::{
     date, render, role_text, status_text,
 };
 use crate::releases::human_size;
-use crate::session::{Visitor, hash_secret};
+use crate::session::{Visitor, hash_secret, random_hex};
 use crate::transfers;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
-use rand::RngCore as _;
 use serde::Deserialize;
 use store::StoreError;
 
@@ -181,9 +180,7 @@ async fn create_invite(
     if !can_invite(user.role) {
         return Err(WebError::Forbidden);
     }
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let code: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let code = random_hex(16);
     let now = state.clock.now();
     state
         .store

@@ -28,11 +28,17 @@ use store::{SecretHash, User};
 
 /// A new session token (for the cookie) and its hash (for the store).
 pub fn new_token() -> (String, SecretHash) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(32);
     let hash = hash_secret(&token);
     (token, hash)
+}
+
+/// `bytes` random bytes as lowercase hex: session tokens, CSRF cookies,
+/// invitation codes, feed tokens.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut random = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut random);
+    random.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The SHA-256 under which a token or invitation code is stored. A fast

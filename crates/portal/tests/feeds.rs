@@ -47,6 +47,9 @@ async fn a_public_feed_links_release_pages_and_a_keyed_one_adds_downloads() {
         r.headers[header::CONTENT_TYPE],
         "application/rss+xml; charset=utf-8"
     );
+    // It was `public`: a shared cache would serve it to visitors the
+    // access policy refuses.
+    assert_eq!(r.headers[header::CACHE_CONTROL], "private, max-age=300");
     let doc = parse(&r.body);
     let channel = child(doc.root_element(), "channel");
     assert_eq!(text(channel, "title"), "testsite — Newest releases");
@@ -240,6 +243,9 @@ async fn members_save_searches_and_each_has_its_own_feed() {
     for (fields, status) in [
         (save("My shows"), StatusCode::CONFLICT),
         (save("  "), StatusCode::UNPROCESSABLE_ENTITY),
+        // A NUL in the name was a 500 (PostgreSQL refuses it in text).
+        (save("a\u{0}b"), StatusCode::UNPROCESSABLE_ENTITY),
+        (save("a\u{7}b"), StatusCode::UNPROCESSABLE_ENTITY),
         (
             vec![("name", "x"), ("category", "nope")],
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -287,6 +293,96 @@ async fn members_save_searches_and_each_has_its_own_feed() {
         member.post(&delete, &[]).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_disabled_members_saved_search_has_no_feed() {
+    let app = filled().await;
+    let mut member = logged_in(&app, "member").await;
+    let r = member
+        .post("/searches", &[("name", "Shows"), ("q", "show")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let feed = profile_feeds(&mut member).await.remove(0);
+    assert_eq!(fetch(&app, &feed).await.status, StatusCode::OK);
+    let id = user_id(&app, "member").await;
+    app.store.set_disabled(id, true).await.unwrap();
+    // The feed went on serving a disabled member's search.
+    assert_eq!(fetch(&app, &feed).await.status, StatusCode::NOT_FOUND);
+    app.store.set_disabled(id, false).await.unwrap();
+    assert_eq!(fetch(&app, &feed).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn feeds_carry_the_live_site_name() {
+    let app = filled().await;
+    let mut admin = logged_in(&app, "admin").await;
+    admin.get("/admin/branding").await;
+    let fields = [
+        ("site_name", "Кинозал"),
+        ("accent", "#0645ad"),
+        ("band", ""),
+        ("banner", ""),
+    ];
+    let r = admin.upload("/admin/branding", &fields, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Feeds named the configured site while pages showed the branding.
+    let doc_body = fetch(&app, "/rss").await.body;
+    let doc = parse(&doc_body);
+    let channel = child(doc.root_element(), "channel");
+    assert_eq!(text(channel, "title"), "Кинозал — Newest releases");
+    let caps = fetch(&app, "/torznab/api?t=caps").await.body;
+    assert!(caps.contains("title=\"Кинозал\""), "{caps}");
+    let passkey = app.passkey_of("member").await.expose().to_owned();
+    let body = fetch(&app, &format!("/torznab/api?t=search&apikey={passkey}"))
+        .await
+        .body;
+    let doc = parse(&body);
+    assert_eq!(
+        text(child(doc.root_element(), "channel"), "title"),
+        "Кинозал"
+    );
+}
+
+#[tokio::test]
+async fn a_release_without_an_info_hash_is_left_out_of_feeds() {
+    use sqlx::Connection as _;
+    let app = filled().await;
+    let listed = app
+        .store
+        .list_releases(&store::ReleaseQuery::default())
+        .await
+        .unwrap()
+        .releases;
+    let debian = listed
+        .iter()
+        .find(|r| r.title.starts_with("Debian"))
+        .unwrap();
+    // The schema forbids a release without a hash; a damaged database
+    // may still hold one.
+    let file = app.dir.path().join(store::SQLITE_FILE);
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE releases SET info_hash_v1 = NULL, info_hash_v2 = NULL WHERE id = ?")
+        .bind(debian.id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    // One such release made every feed a 500.
+    let shows = ["Show.S01E02 & «Ёлки»", "Show.S01E01"];
+    let r = fetch(&app, "/rss").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(titles(&r.body), shows);
+    let passkey = app.passkey_of("member").await.expose().to_owned();
+    let r = fetch(&app, &format!("/torznab/api?t=search&apikey={passkey}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(titles(&r.body), shows);
 }
 
 async fn user_id(app: &App, name: &str) -> i64 {

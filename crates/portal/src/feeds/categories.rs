@@ -13,6 +13,10 @@
 //! 4050, `games-console` -> 1000; a category an admin adds as `movies-hd`
 //! becomes 2040, `tv-uhd` 5045.
 //!
+//! A sub-category number also selects the categories mapped to its
+//! family alone, which hold every kind of it: Sonarr asks for 5030,5040
+//! (TV/SD, TV/HD) by default, and the default tree's `tv-series` is 5000.
+//!
 //! Besides, every site category is offered under its own number,
 //! [`SITE_BASE`] + its id (the Torznab convention for an indexer's own
 //! categories), so a client can ask for exactly one of them.
@@ -223,8 +227,11 @@ impl TorznabCategories {
 
     /// The site categories a Torznab `cat` number selects: a site number
     /// its category with everything below it, a family number every
-    /// category mapped into the family, a sub-category number those
-    /// mapped to it. Empty when none does.
+    /// category mapped into the family, a standard sub-category number
+    /// those mapped to it and those mapped to its family alone. The last
+    /// is what lets Sonarr's default 5030,5040 find the default tree's
+    /// `tv-series` (5000): a category that names no quality holds every
+    /// quality. Empty when none does.
     pub(crate) fn select(&self, tree: &CategoryTree, torznab: i64) -> Vec<i64> {
         if torznab >= SITE_BASE {
             let id = torznab - SITE_BASE;
@@ -234,9 +241,14 @@ impl TorznabCategories {
             };
         }
         let whole_family = family(torznab) == torznab;
+        let known_sub = !whole_family && standard(torznab).is_some();
         self.standard_of
             .iter()
-            .filter(|&(_, &s)| s == torznab || (whole_family && family(s) == torznab))
+            .filter(|&(_, &s)| {
+                s == torznab
+                    || (whole_family && family(s) == torznab)
+                    || (known_sub && s == family(torznab))
+            })
             .map(|(&id, _)| id)
             .collect()
     }

@@ -9,13 +9,11 @@ use super::{KeyRefusal, member_by_passkey};
 use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::Text;
-use crate::releases::{
-    content_disposition, parse_id, personal_torrent, torrent_file_name, visible_release,
-};
+use crate::releases::{parse_id, personal_torrent_response, visible_release};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::{Router, routing::get};
 use serde::Deserialize;
 
@@ -51,20 +49,5 @@ async fn download(
         Err(KeyRefusal::Unknown | KeyRefusal::Disabled) => return Err(key_refused()),
     };
     let release = visible_release(&state, Some(&user), parse_id(&id)?).await?;
-    let bytes = personal_torrent(&state, &user, &release).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-bittorrent"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&content_disposition(&torrent_file_name(&release))) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    // It carries the member's passkey: no shared cache may keep it.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    personal_torrent_response(&state, &user, &release).await
 }

@@ -28,7 +28,8 @@
 //!
 //! Feeds need absolute URLs. They start with `portal.public_url` when
 //! the operator set it, else with the request's `Host` and the scheme it
-//! came over (`https` only as a trusted proxy says: see
+//! came over: `https` when `accounts.secure_cookies = "always"` says
+//! every visitor arrives over TLS, or when a trusted proxy says so (see
 //! [`PortalState::is_tls`]).
 
 mod categories;
@@ -41,10 +42,12 @@ mod xml;
 pub(crate) use saved::{SavedSearchRow, feed_url, saved_search_rows};
 
 use crate::PortalState;
+use crate::releases::hashes;
 use axum::Router;
 use axum::http::{HeaderMap, header};
+use metainfo::InfoHashes;
 use std::net::SocketAddr;
-use store::{Passkey, User};
+use store::{Passkey, Release, User};
 
 pub fn router() -> Router<PortalState> {
     torznab::router()
@@ -112,6 +115,22 @@ pub(crate) async fn member_by_passkey(
         Some(user) if user.disabled => Err(KeyRefusal::Disabled),
         Some(user) => Ok(user),
     })
+}
+
+/// A release's info-hashes for its feed item. A release stored without
+/// any (never from an upload, which requires one) is logged and left out
+/// of the feed, rather than failing it for every other release.
+pub(crate) fn listed_hashes(release: &Release) -> Option<InfoHashes> {
+    match hashes(release) {
+        Ok(hashes) => Some(hashes),
+        Err(_) => {
+            tracing::error!(
+                release = release.id,
+                "release has no info-hash: left out of a feed"
+            );
+            None
+        }
+    }
 }
 
 /// A Unix time as RFC 822 (section 5, with a four-digit year, as RSS

@@ -24,13 +24,13 @@
 use super::download::key_refused;
 use super::saved::{feed_query, parse_feed_query};
 use super::xml::Xml;
-use super::{KeyRefusal, download_url, member_by_passkey, release_url, rfc822, site_url};
+use super::{
+    KeyRefusal, download_url, listed_hashes, member_by_passkey, release_url, rfc822, site_url,
+};
 use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::{Lang, Text};
-use crate::releases::{
-    CategoryTree, ListQuery, category_name, counts, hashes, human_size, listing,
-};
+use crate::releases::{CategoryTree, ListQuery, category_name, counts, human_size, listing};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -188,7 +188,11 @@ async fn render(
     let mut xml = Xml::new();
     xml.open("rss", &[("version", "2.0")]);
     xml.open("channel", &[]);
-    xml.element("title", &[], &format!("{} — {title}", state.site_name));
+    xml.element(
+        "title",
+        &[],
+        &format!("{} — {title}", state.brand().site_name),
+    );
     let link = if search.is_empty() {
         format!("{site}/releases")
     } else {
@@ -212,7 +216,10 @@ async fn render(
             .map(|c| category_name(c, request.lang))
             .collect::<Vec<_>>()
             .join(" / ");
-        let live = counts(state, &hashes(release)?);
+        let Some(hashes) = listed_hashes(release) else {
+            continue;
+        };
+        let live = counts(state, &hashes);
         xml.open("item", &[]);
         xml.element("title", &[], &release.title);
         xml.element("link", &[], &page);
@@ -253,13 +260,16 @@ async fn render(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/rss+xml; charset=utf-8"),
     );
-    // A keyed feed carries the member's passkey in every enclosure.
+    // A keyed feed carries the member's passkey in every enclosure. A
+    // public one may be kept by the reader's own cache only: a shared
+    // cache would serve it to visitors the access policy refuses (see
+    // `legal_block`).
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(if request.member.is_some() {
             "private, no-store"
         } else {
-            "public, max-age=300"
+            "private, max-age=300"
         }),
     );
     Ok(response)

@@ -14,12 +14,11 @@ use crate::error::WebError;
 use crate::extract::Form;
 use crate::i18n::Text;
 use crate::releases::{CategoryTree, ListQuery, listing, parse_id};
-use crate::session::Visitor;
+use crate::session::{Visitor, random_hex};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::post};
-use rand::RngCore as _;
 use serde::Deserialize;
 use store::{NewSavedSearch, SaveSearchError, StoreError, User};
 
@@ -35,24 +34,11 @@ const PROFILE_SECTION: &str = "/profile#saved-searches";
 /// The query string a feed of `query` follows: `q`, `category`,
 /// `min_size`, `max_size`, `since` and `sort` as given, blanks left out.
 pub(crate) fn feed_query(query: &ListQuery) -> String {
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let pairs: Vec<(&str, String)> = [
-        ("q", given(&query.q)),
-        ("category", given(&query.category)),
-        ("min_size", given(&query.min_size)),
-        ("max_size", given(&query.max_size)),
-        ("since", given(&query.since)),
-        ("sort", given(&query.sort)),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.map(|v| (k, v)))
-    .collect();
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+    ListQuery {
+        status: None,
+        ..query.clone()
+    }
+    .query_string(None)
 }
 
 /// The path of `query`'s feed (`/rss?...`), with `member`'s passkey as
@@ -130,10 +116,6 @@ struct SaveForm {
     sort: Option<String>,
 }
 
-fn refused(status: StatusCode, code: &'static str, message: fn(&Text) -> &'static str) -> WebError {
-    WebError::refused(status, code, message)
-}
-
 async fn save(
     State(state): State<PortalState>,
     visitor: Visitor,
@@ -153,9 +135,7 @@ async fn save(
     let tree = CategoryTree::load(&state).await?;
     let mut categories = Vec::new();
     listing(&tree, &query, Some(user), &mut categories)?;
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(16);
     let saved = state
         .store
         .save_search(&NewSavedSearch {
@@ -169,22 +149,22 @@ async fn save(
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     match saved {
         Ok(_) => Ok(Redirect::to(PROFILE_SECTION).into_response()),
-        Err(SaveSearchError::TooMany) => Err(refused(
+        Err(SaveSearchError::TooMany) => Err(WebError::refused(
             unprocessable,
             "too_many_saved_searches",
             Text::error_too_many_saved_searches,
         )),
-        Err(SaveSearchError::Name) => Err(refused(
+        Err(SaveSearchError::Name) => Err(WebError::refused(
             unprocessable,
             "invalid_search_name",
             Text::error_saved_search_name,
         )),
-        Err(SaveSearchError::Query) => Err(refused(
+        Err(SaveSearchError::Query) => Err(WebError::refused(
             unprocessable,
             "search_too_long",
             Text::error_saved_search_too_long,
         )),
-        Err(SaveSearchError::Store(StoreError::Conflict("name"))) => Err(refused(
+        Err(SaveSearchError::Store(StoreError::Conflict("name"))) => Err(WebError::refused(
             StatusCode::CONFLICT,
             "search_name_taken",
             Text::error_saved_search_name_taken,

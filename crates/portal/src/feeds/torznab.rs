@@ -12,8 +12,9 @@
 //!   is the default). They run the catalog's full-text search over
 //!   approved releases, newest first; without `q` they list the newest
 //!   (clients test an indexer, and poll it, that way). `tvsearch` adds
-//!   the episode to the words: `S01E02`, `S01`, or for a daily show
-//!   (season = a year, `ep` = `MM/DD`) `2024 10 15`, which match how
+//!   the episode to the words, or searches for it alone without `q` (as
+//!   Sonarr asks by season and episode): `S01E02`, `S01`, or for a daily
+//!   show (season = a year, `ep` = `MM/DD`) `2024 10 15`, which match how
 //!   release titles spell them. Other parameters (`imdbid`, `extended`,
 //!   ...) are ignored, as the caps do not offer them.
 //!
@@ -27,24 +28,29 @@
 //! for freeleech) and `uploadvolumefactor` (1).
 //!
 //! Errors are `<error code="..." description="..."/>` with the spec's
-//! codes and an HTTP status to match: 100 incorrect credentials (401),
-//! 101 account suspended (403), 200 missing parameter, 201 incorrect
-//! parameter, 202 no such function, 203 function not available (400),
-//! 900 unknown error (500). A missing key is 200 with the description
-//! exactly `Missing parameter`, which Prowlarr reads as "this indexer
-//! needs an API key".
+//! codes: 100 incorrect credentials, 101 account suspended, 200 missing
+//! parameter, 201 incorrect parameter, 202 no such function, 203
+//! function not available, all with HTTP 200, and 900 unknown error
+//! with HTTP 500. The 200 is what Newznab and Jackett answer, and what
+//! clients need: Sonarr's and Radarr's indexer code throws on any other
+//! status before its Torznab parser reads the error's code. A missing
+//! key is Torznab code 200 with the description exactly `Missing
+//! parameter`, which Prowlarr reads as "this indexer needs an API key".
 
 use super::categories::{SITE_BASE, TorznabCategories};
 use super::xml::Xml;
-use super::{KeyRefusal, download_url, member_by_passkey, release_url, rfc822, site_url};
+use super::{
+    KeyRefusal, download_url, listed_hashes, member_by_passkey, release_url, rfc822, site_url,
+};
 use crate::PortalState;
 use crate::error::WebError;
-use crate::releases::{CategoryTree, counts, hashes, magnet};
+use crate::releases::{CategoryTree, counts, magnet_with};
 use crate::session::hash_secret;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
+use metainfo::InfoHashes;
 use std::net::SocketAddr;
 use store::{Release, ReleaseQuery, ReleaseSort, ReleaseStatus, User};
 
@@ -98,11 +104,11 @@ impl TorznabError {
         Self::new(201, format!("Incorrect parameter: {parameter}"))
     }
 
+    /// HTTP 200 for the caller's mistakes (100-299), so clients read the
+    /// code; 500 for ours (900).
     fn status(&self) -> StatusCode {
         match self.code {
-            100 => StatusCode::UNAUTHORIZED,
-            101 => StatusCode::FORBIDDEN,
-            200..=299 => StatusCode::BAD_REQUEST,
+            100..=299 => StatusCode::OK,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -255,11 +261,12 @@ async fn authenticate(state: &PortalState, key: &str) -> Result<User, TorznabErr
 async fn caps(state: &PortalState) -> Result<Xml, TorznabError> {
     let tree = CategoryTree::load(state).await?;
     let torznab = TorznabCategories::new(&tree);
+    let brand = state.brand();
     let mut xml = Xml::new();
     xml.open("caps", &[]);
     xml.empty(
         "server",
-        &[("version", "1.3"), ("title", state.site_name.as_ref())],
+        &[("version", "1.3"), ("title", brand.site_name.as_str())],
     );
     let (max, default) = (MAX_LIMIT.to_string(), DEFAULT_LIMIT.to_string());
     xml.empty(
@@ -360,10 +367,12 @@ async fn search(
         "tvsearch" => episode_words(params)?,
         _ => None,
     };
-    let text = params.get("q").map(|q| match &episode {
-        Some(words) => format!("{q} {words}"),
-        None => q.to_owned(),
-    });
+    let text = match (params.get("q"), episode) {
+        (Some(q), Some(words)) => Some(format!("{q} {words}")),
+        (Some(q), None) => Some(q.to_owned()),
+        // Sonarr asks for an episode by its season and number alone.
+        (None, words) => words,
+    };
     let tree = CategoryTree::load(state).await?;
     let torznab = TorznabCategories::new(&tree);
     let mut categories = Vec::new();
@@ -402,11 +411,12 @@ async fn search(
             ("type", "application/rss+xml"),
         ],
     );
-    xml.element("title", &[], &state.site_name);
+    let brand = state.brand();
+    xml.element("title", &[], &brand.site_name);
     xml.element(
         "description",
         &[],
-        &format!("{} (Torznab)", state.site_name),
+        &format!("{} (Torznab)", brand.site_name),
     );
     xml.element("link", &[], &format!("{site}/"));
     let site_freeleech = state
@@ -414,15 +424,18 @@ async fn search(
         .accounting()
         .is_some_and(|a| a.ledger.site_freeleech());
     for release in &releases {
+        let Some(hashes) = listed_hashes(release) else {
+            continue;
+        };
         item(
             &mut xml,
             state,
             site,
             user,
             &torznab,
-            release,
+            (release, &hashes),
             site_freeleech,
-        )?;
+        );
     }
     xml.close("channel");
     xml.close("rss");
@@ -480,12 +493,11 @@ fn item(
     site: &str,
     user: &User,
     torznab: &TorznabCategories,
-    release: &Release,
+    (release, hashes): (&Release, &InfoHashes),
     site_freeleech: bool,
-) -> Result<(), TorznabError> {
+) {
     let page = release_url(site, release.id);
-    let hashes = hashes(release)?;
-    let live = counts(state, &hashes);
+    let live = counts(state, hashes);
     // Clients expect 40 hex characters: a v2-only torrent gives its v2
     // hash truncated to 20 bytes, as trackers see it (BEP 52).
     let info_hash = hashes
@@ -534,12 +546,11 @@ fn item(
     for (name, value) in &numbers {
         xml.empty("torznab:attr", &[("name", name), ("value", value.as_str())]);
     }
-    if let Some(magnet) = magnet(state, Some(user), release)? {
+    if let Some(magnet) = magnet_with(state, Some(user), release, hashes) {
         xml.empty(
             "torznab:attr",
             &[("name", "magneturl"), ("value", magnet.as_str())],
         );
     }
     xml.close("item");
-    Ok(())
 }

@@ -9,6 +9,7 @@
 //! applies both, so no caller can forget either. Output is UTF-8:
 //! Cyrillic and every other script pass through as they are.
 
+use crate::control_chars::is_control_except;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use std::borrow::Cow;
@@ -17,9 +18,8 @@ use std::borrow::Cow;
 /// characters (C0 but tab and line feed, DEL, C1) and the two
 /// non-characters XML 1.0 excludes.
 pub(crate) fn clean(text: &str) -> Cow<'_, str> {
-    let unwanted = |c: char| {
-        (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{fffe}' | '\u{ffff}')
-    };
+    let unwanted =
+        |c: char| is_control_except(c, &['\t', '\n']) || matches!(c, '\u{fffe}' | '\u{ffff}');
     if text.chars().any(unwanted) {
         Cow::Owned(text.chars().filter(|&c| !unwanted(c)).collect())
     } else {

@@ -23,8 +23,8 @@ use super::categories::CategoryTree;
 use super::upload;
 use super::upload::UploadForm;
 use super::view::{
-    ReleaseJson, content_disposition, hashes, is_staff, magnet, parse_id, personal_torrent,
-    release_json, torrent_file_name, visible_release,
+    ReleaseJson, hashes, is_staff, magnet, parse_id, personal_torrent_response, release_json,
+    visible_release,
 };
 use crate::PortalState;
 use crate::error::{ApiError, WebError};
@@ -283,23 +283,7 @@ pub(crate) async fn torrent_response(
 ) -> Result<Response, WebError> {
     let user = visitor.require_user()?;
     let release = visible_release(state, Some(user), parse_id(id)?).await?;
-    let bytes = personal_torrent(state, user, &release).await?;
-    let disposition = content_disposition(&torrent_file_name(&release));
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-bittorrent"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    // It carries the member's passkey: no shared cache may keep it.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    personal_torrent_response(state, user, &release).await
 }
 
 /// Download a release's .torrent

@@ -73,7 +73,13 @@ impl ListQuery {
     /// The query string for page `page` of the same listing, blanks left
     /// out.
     pub(crate) fn link(&self, page: u32) -> String {
-        let page = page.to_string();
+        format!("?{}", self.query_string(Some(page)))
+    }
+
+    /// The fields as a query string without `?`, blanks left out, `page`
+    /// last when given.
+    pub(crate) fn query_string(&self, page: Option<u32>) -> String {
+        let page = page.map(|p| p.to_string());
         let pairs: Vec<(&str, &str)> = [
             ("q", given(&self.q)),
             ("category", given(&self.category)),
@@ -82,15 +88,12 @@ impl ListQuery {
             ("since", given(&self.since)),
             ("status", given(&self.status)),
             ("sort", given(&self.sort)),
-            ("page", Some(page.as_str())),
+            ("page", page.as_deref()),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
-        format!(
-            "?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
 

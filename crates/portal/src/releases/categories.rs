@@ -5,6 +5,7 @@
 
 use super::view::parse_id;
 use crate::PortalState;
+use crate::control_chars::has_control_except;
 use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::{Lang, Text};
@@ -214,7 +215,7 @@ fn validate<'a>(
     // Control characters have no place in a name, and a NUL would end
     // it early for SQLite's length() and be refused by PostgreSQL.
     let name_ok =
-        |n: &str| (1..=100).contains(&n.trim().chars().count()) && !n.chars().any(char::is_control);
+        |n: &str| (1..=100).contains(&n.trim().chars().count()) && !has_control_except(n, &[]);
     if !slug_ok {
         return Err(invalid(Text::error_category_slug));
     }

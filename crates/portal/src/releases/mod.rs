@@ -41,8 +41,8 @@ pub(crate) use edit::may_edit;
 pub(crate) use pages::{Row, rows};
 pub use settings::{PrivateFlag, ReleaseSettings};
 pub(crate) use view::{
-    category_name, content_disposition, counts, hashes, human_size, magnet, may_see, parse_id,
-    personal_torrent, torrent_file_name, visible_release,
+    category_name, counts, hashes, human_size, magnet_with, may_see, parse_id,
+    personal_torrent_response, visible_release,
 };
 
 use crate::PortalState;

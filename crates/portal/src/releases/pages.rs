@@ -12,6 +12,7 @@ use super::view::{
     category_name, counts, hashes, human_size, is_staff, magnet, parse_id, visible_release,
 };
 use crate::PortalState;
+use crate::control_chars::{TABS_AND_LINE_BREAKS, has_control_except};
 use crate::error::WebError;
 use crate::extract::Form;
 use crate::i18n::Text;
@@ -365,8 +366,10 @@ async fn comment(
     let user = visitor.require_user()?;
     let release = visible_release(&state, Some(user), parse_id(&id)?).await?;
     let body = form.body.trim();
-    let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
-    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS || body.chars().any(control) {
+    if body.is_empty()
+        || body.chars().count() > MAX_COMMENT_CHARS
+        || has_control_except(body, TABS_AND_LINE_BREAKS)
+    {
         return Err(WebError::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_comment",

@@ -27,6 +27,7 @@
 use super::PrivateFlag;
 use super::categories::CategoryTree;
 use crate::PortalState;
+use crate::control_chars::{TABS_AND_LINE_BREAKS, has_control_except};
 use crate::error::WebError;
 use crate::i18n::Text;
 use axum::extract::Multipart;
@@ -197,7 +198,7 @@ pub(crate) fn parse_tags(input: &str) -> Result<Vec<String>, WebError> {
         if tag.is_empty() {
             continue;
         }
-        if tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
+        if tag.chars().count() > MAX_TAG_CHARS || has_control_except(&tag, &[]) {
             return Err(unprocessable("invalid_tags", Text::error_invalid_tags));
         }
         if !tags.contains(&tag) {
@@ -244,10 +245,7 @@ pub(crate) fn check_description(description: &str) -> Result<(), WebError> {
             detail: Some(format!("({MAX_DESCRIPTION_BYTES} bytes at most)")),
         });
     }
-    if description
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
+    if has_control_except(description, TABS_AND_LINE_BREAKS) {
         return Err(unprocessable(
             "invalid_description",
             Text::error_invalid_description,

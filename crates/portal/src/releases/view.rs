@@ -5,7 +5,8 @@ use super::categories::CategoryTree;
 use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::Lang;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
 use metainfo::{InfoHashV2, InfoHashes, Limits, Metainfo};
 use serde::Serialize;
 use store::{Release, ReleaseStatus, Role, User};
@@ -97,9 +98,18 @@ pub(crate) fn magnet(
     user: Option<&User>,
     release: &Release,
 ) -> Result<Option<String>, WebError> {
-    let hashes = hashes(release)?;
-    Ok(tracker_urls(state, user)
-        .map(|urls| metainfo::magnet_link(&hashes, &release.title, Some(release.size), &urls)))
+    Ok(magnet_with(state, user, release, &hashes(release)?))
+}
+
+/// [`magnet`] of a release whose `hashes` are known.
+pub(crate) fn magnet_with(
+    state: &PortalState,
+    user: Option<&User>,
+    release: &Release,
+    hashes: &InfoHashes,
+) -> Option<String> {
+    tracker_urls(state, user)
+        .map(|urls| metainfo::magnet_link(hashes, &release.title, Some(release.size), &urls))
 }
 
 /// The stored .torrent with the member's passkey in `announce` and in
@@ -133,6 +143,30 @@ pub(crate) async fn personal_torrent(
     };
     let tiers: Vec<Vec<String>> = urls.iter().map(|u| vec![u.clone()]).collect();
     Ok(meta.with_announce(first, &tiers))
+}
+
+/// [`personal_torrent`] as a download: typed, named after the title, and
+/// kept out of every shared cache, as it carries the member's passkey.
+pub(crate) async fn personal_torrent_response(
+    state: &PortalState,
+    user: &User,
+    release: &Release,
+) -> Result<Response, WebError> {
+    let bytes = personal_torrent(state, user, release).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-bittorrent"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&torrent_file_name(release))) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 /// A file name for the download: the title's letters, digits and a few
