@@ -100,16 +100,18 @@ impl PolicyHandle {
     /// The counts gathered since the last drain, left in place: what the
     /// next [`PolicyHandle::drain_counters`] would return, for showing
     /// live figures beside the persisted ones. Counts made while it reads
-    /// may or may not be included.
+    /// may or may not be included; counts made before it started always
+    /// are, even across a concurrent [`PolicyHandle::replace`]: the live
+    /// pair is loaded under the lock that `replace` holds across its swap,
+    /// so the pair is read either as live or as retired, never missed.
     pub fn pending_counters(&self) -> Vec<CounterRow> {
         let mut sums = BTreeMap::new();
-        {
-            let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
-            for live in retired.iter() {
-                live.counters.read_into(&live.policy, &mut sums);
-            }
+        let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+        for live in retired.iter() {
+            live.counters.read_into(&live.policy, &mut sums);
         }
         let live = self.live.load_full();
+        drop(retired);
         live.counters.read_into(&live.policy, &mut sums);
         rows(sums)
     }

@@ -5,8 +5,8 @@ mod support;
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use policy::{CounterRow, CountryCode, Policy, PolicyHandle, Scope};
 use support::write_policy;
@@ -163,4 +163,52 @@ fn replace_is_atomic_for_concurrent_readers_and_loses_no_count() {
         };
         assert_eq!(row.decision, expected);
     }
+}
+
+#[test]
+fn pending_counts_made_before_a_read_are_never_hidden_by_a_concurrent_replace() {
+    // Regression: pending_counters read the live pair after releasing the
+    // retired list, so a replace in between hid the swapped pair's counts.
+    let handle = Arc::new(PolicyHandle::new(Policy::allow_all()));
+    let counted = Arc::new(AtomicU64::new(0));
+    // Counts drained so far; drains and reads take it, as the metrics do,
+    // so only replaces run concurrently with a read.
+    let drained = Arc::new(Mutex::new(0u64));
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (handle, counted, drained, stop) = (
+            handle.clone(),
+            counted.clone(),
+            drained.clone(),
+            stop.clone(),
+        );
+        std::thread::spawn(move || {
+            let mut reads = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                let drained = drained.lock().unwrap();
+                let before = counted.load(Ordering::Acquire);
+                let pending: u64 = handle.pending_counters().iter().map(|r| r.count).sum();
+                let seen = *drained + pending;
+                drop(drained);
+                assert!(seen >= before, "read {reads}: {seen} of {before} counts");
+                reads += 1;
+                // Neither lock is fair: let the writer in.
+                std::thread::yield_now();
+            }
+            reads
+        })
+    };
+    for i in 1..=1_000 {
+        handle.check(ip("192.0.2.1"), Scope::Portal);
+        counted.fetch_add(1, Ordering::Release);
+        handle.replace(Policy::allow_all());
+        if i % 16 == 0 {
+            let mut drained = drained.lock().unwrap();
+            *drained += handle.drain_counters().iter().map(|r| r.count).sum::<u64>();
+        }
+    }
+    stop.store(true, Ordering::Release);
+    assert!(reader.join().unwrap() > 0);
+    let rest: u64 = handle.drain_counters().iter().map(|r| r.count).sum();
+    assert_eq!(*drained.lock().unwrap() + rest, 1_000);
 }
