@@ -53,7 +53,7 @@ pub enum Scope<'a> {
     Portal,
     /// Announce, scrape and UDP connect.
     Tracker,
-    /// Serving .torrent files and magnet links.
+    /// Serving .torrent files.
     Download,
     /// A release category (by slug), for rules scoped to one.
     Category(&'a str),

@@ -3,7 +3,10 @@
 //!
 //! Every gated route passes [`gate`]: the policy decides for the client's
 //! address (the socket's, or the rightmost untrusted hop behind a trusted
-//! proxy) and scope `portal`. A refusal is answered honestly, in the
+//! proxy) and scope `portal`. Every route that serves a .torrent file
+//! also takes [`DownloadAllowed`], the same check for scope `download`,
+//! so a rule can refuse .torrent files where it still shows the pages.
+//! Both count the decision. A refusal is answered honestly, in the
 //! visitor's language: who blocks (the operators of this site, not an ISP
 //! or a court), the rule's message, and the `blocked_by` link, which is
 //! also sent as `Link: <...>; rel="blocked-by"` (RFC 7725 section 4).
@@ -13,7 +16,8 @@
 
 use super::language::preferred_languages;
 use super::{PortalState, escape_html};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,14 +31,57 @@ pub async fn gate(
     request: Request,
     next: Next,
 ) -> Response {
+    match check(
+        &state,
+        peer,
+        request.uri().path(),
+        request.headers(),
+        Scope::Portal,
+    ) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal,
+    }
+}
+
+/// Extracted by every handler that serves a .torrent file: refuses with
+/// 451 a client the policy denies scope `download`.
+pub(crate) struct DownloadAllowed;
+
+impl FromRequestParts<PortalState> for DownloadAllowed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        check(
+            state,
+            peer,
+            parts.uri.path(),
+            &parts.headers,
+            Scope::Download,
+        )?;
+        Ok(Self)
+    }
+}
+
+/// Decides (and counts) `scope` for the client; the refusal to send when
+/// it is denied.
+fn check(
+    state: &PortalState,
+    peer: SocketAddr,
+    path: &str,
+    headers: &HeaderMap,
+    scope: Scope<'_>,
+) -> Result<(), Response> {
     let tracker = &state.tracker;
-    let client_ip = tracker.trusted_proxies().client_ip(peer, request.headers());
-    let decision = tracker.policy().check(client_ip, Scope::Portal);
+    let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
+    let decision = tracker.policy().check(client_ip, scope);
     if !decision.denied {
-        return next.run(request).await;
+        return Ok(());
     }
     let policy = tracker.policy().current();
-    let mut languages = preferred_languages(request.headers());
+    let mut languages = preferred_languages(headers);
     languages.push("en".into());
     let wanted: Vec<&str> = languages.iter().map(String::as_str).collect();
     let refusal = Refusal {
@@ -43,11 +90,11 @@ pub async fn gate(
         site: &state.brand().site_name,
         language: page_language(&wanted),
     };
-    if wants_json(request.uri().path(), request.headers()) {
+    Err(if wants_json(path, headers) {
         refusal.json()
     } else {
         refusal.html()
-    }
+    })
 }
 
 struct Refusal<'a> {

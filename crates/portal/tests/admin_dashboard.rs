@@ -255,3 +255,69 @@ async fn text_from_the_database_is_escaped_in_the_chart_and_the_tables() {
     // Pages are escaped by askama (numeric references).
     assert!(page.body.contains("&#60;i&#62;rule&#60;/i&#62;"));
 }
+
+#[tokio::test]
+async fn a_rule_denying_downloads_refuses_every_torrent_route_with_451_and_is_counted() {
+    // Regression: nothing checked scope `download`, so such a rule refused
+    // nothing and `?scope=download` stayed empty.
+    let app = app().await;
+    let mut up = logged_in(&app, "uploader").await;
+    let id = upload_ok(&mut up, "v1-multi.torrent", "Blocked download").await;
+    // The test client's network (support::CLIENT) as a named list.
+    std::fs::write(app.dir.path().join("here.txt"), "203.0.113.0/24\n").unwrap();
+    let rule = "[lists]\nhere = \"here.txt\"\n\
+                [[rule]]\nname = \"no-downloads\"\nlists = [\"here\"]\n\
+                scope = [\"download\"]\naction = \"deny\"\n\
+                message.en = \"No .torrent files for this network.\"\n\
+                blocked_by = \"https://example.org/why\"\n";
+    let policy = policy::Policy::parse(rule, &app.dir.path().join("policy.toml")).unwrap();
+    app.tracker.policy().replace(policy);
+
+    let passkey = app.passkey_of("uploader").await;
+    for path in [
+        format!("/releases/{id}/download"),
+        format!("/api/v1/releases/{id}/torrent"),
+        format!("/feeds/torrent/{id}?passkey={}", passkey.expose()),
+    ] {
+        let r = up.get(&path).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            "{path}"
+        );
+        assert!(
+            r.body.contains("No .torrent files for this network."),
+            "{path}: {}",
+            r.body
+        );
+        assert_eq!(
+            r.headers[header::LINK],
+            "<https://example.org/why>; rel=\"blocked-by\"",
+            "{path}"
+        );
+    }
+    // The pages and the JSON still load: only the files are refused.
+    assert_eq!(
+        up.get(&format!("/releases/{id}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        up.get(&format!("/api/v1/releases/{id}")).await.status,
+        StatusCode::OK
+    );
+
+    let denied: u64 = app
+        .tracker
+        .policy()
+        .pending_counters()
+        .iter()
+        .filter(|r| r.scope == "download" && r.rule == "no-downloads" && r.decision == "deny")
+        .map(|r| r.count)
+        .sum();
+    assert_eq!(denied, 3);
+    let mut admin = logged_in(&app, "admin").await;
+    let page = admin.get("/admin?scope=download").await;
+    assert!(!page.body.contains("id=\"traffic-empty\""), "{}", page.body);
+    let r = admin.get("/admin/traffic.svg?scope=download").await;
+    assert!(r.body.contains("data-series"), "{}", r.body);
+}

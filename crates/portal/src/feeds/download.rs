@@ -9,6 +9,7 @@ use super::{KeyRefusal, member_by_passkey};
 use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::Text;
+use crate::legal_block::DownloadAllowed;
 use crate::releases::{parse_id, personal_torrent_response, visible_release};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -36,6 +37,7 @@ pub(crate) fn key_refused() -> WebError {
 }
 
 async fn download(
+    _: DownloadAllowed,
     State(state): State<PortalState>,
     Path(id): Path<String>,
     query: Result<Query<KeyQuery>, QueryRejection>,

@@ -30,6 +30,7 @@ use crate::PortalState;
 use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::Text;
+use crate::legal_block::DownloadAllowed;
 use crate::session::Visitor;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
@@ -310,6 +311,7 @@ pub(crate) async fn torrent_response(
     )
 )]
 async fn torrent(
+    _: DownloadAllowed,
     State(state): State<PortalState>,
     visitor: Visitor,
     Path(id): Path<String>,

@@ -16,6 +16,7 @@ use crate::control_chars::{TABS_AND_LINE_BREAKS, has_control_except};
 use crate::error::WebError;
 use crate::extract::Form;
 use crate::i18n::Text;
+use crate::legal_block::DownloadAllowed;
 use crate::pages::{Page, date, render, status_text};
 use crate::session::Visitor;
 use askama::Template;
@@ -342,6 +343,7 @@ async fn show(
 }
 
 async fn download(
+    _: DownloadAllowed,
     State(state): State<PortalState>,
     visitor: Visitor,
     Path(id): Path<String>,
