@@ -1,5 +1,6 @@
-//! Checking an uploaded logo: a PNG must be one (signature, chunk CRCs,
-//! sane dimensions, nothing after its end), an SVG is rebuilt from an
+//! Checking an uploaded logo: a PNG must have a PNG's structure
+//! (signature, chunk CRCs, sane dimensions, nothing after its end; the
+//! compressed pixels are not decoded), an SVG is rebuilt from an
 //! allowlist so that it can neither run anything nor fetch anything.
 //!
 //! SVG goes through two passes. `svg-hush` (Cloudflare's filter) keeps
@@ -120,10 +121,12 @@ pub fn accept(
     }
 }
 
-/// Checks that `bytes` are one whole PNG (PNG spec, section 5): the
-/// signature, `IHDR` first with valid fields, every chunk's CRC, some
-/// `IDAT`, and `IEND` last with nothing after it (no other file riding
-/// along). Returns the width and height.
+/// Checks that `bytes` have the chunk layout of one PNG (PNG spec,
+/// section 5): the signature, `IHDR` first with valid fields, every
+/// chunk's CRC, at least one `IDAT`, and `IEND` last with nothing after
+/// it (no other file riding along). The `IDAT` data is not decompressed,
+/// so this does not prove the pixels decode; a browser shows a broken
+/// image then, which is harmless. Returns the width and height.
 pub fn check_png(bytes: &[u8]) -> Result<(u32, u32), LogoError> {
     let mut rest = bytes.strip_prefix(&PNG_SIGNATURE).ok_or(LogoError::NotPng(
         "the file does not start with the PNG signature",

@@ -221,22 +221,42 @@ impl BrandingCache {
 
     /// Reads the stored branding if its version differs from the one
     /// shown; returns whether it changed.
+    ///
+    /// A stored version lower than the one shown means the database went
+    /// back (a restore): the stored row is shown anyway, or `install`
+    /// would refuse it, and every later reload would fetch it again.
     pub async fn reload(&self, store: &Store) -> Result<bool, StoreError> {
         let stored_version = store.branding_version().await?;
-        if stored_version == self.get().version {
+        let shown = self.get().version;
+        if stored_version == shown {
             return Ok(false);
         }
-        self.install(store.branding().await?);
+        let stored = store.branding().await?;
+        if stored_version < shown {
+            tracing::warn!(
+                stored = ?stored_version,
+                shown = ?shown,
+                "the stored branding is older than the one shown (a restored database?); \
+                 showing the stored one"
+            );
+            self.current.store(Arc::new(self.resolve(stored)));
+        } else {
+            self.install(stored);
+        }
         Ok(true)
+    }
+
+    fn resolve(&self, stored: Option<StoredBranding>) -> Branding {
+        match stored {
+            Some(stored) => Branding::from_stored(stored, &self.configured_site),
+            None => Branding::defaults(&self.configured_site),
+        }
     }
 
     /// Shows `stored` from the next request on, unless a newer version is
     /// shown already (a slow reload finishing after a save).
     pub(crate) fn install(&self, stored: Option<StoredBranding>) {
-        let next = Arc::new(match stored {
-            Some(stored) => Branding::from_stored(stored, &self.configured_site),
-            None => Branding::defaults(&self.configured_site),
-        });
+        let next = Arc::new(self.resolve(stored));
         self.current.rcu(|current| {
             if next.version >= current.version {
                 Arc::clone(&next)
