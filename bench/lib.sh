@@ -6,7 +6,8 @@ BENCH_ROOT="$REPO/bench/.root"
 BIN="$BENCH_ROOT/bin"
 AQUATIC_VERSION=${AQUATIC_VERSION:-0.9.0}
 # Every swarmgate a benchmark starts serves its metrics on a free port, so
-# runs side by side (or a node exporter on 9100) never stop its start.
+# runs side by side (or anything else on the default 8969) never stop its
+# start.
 export SWARMGATE_METRICS__BIND=127.0.0.1:0
 
 BENCH_SECONDS=${BENCH_SECONDS:-30}

@@ -107,6 +107,7 @@ impl StatusSource {
         let s = &self.sources;
         let stats = s.tracker.stats().snapshot();
         let totals = s.tracker.swarm().family_totals();
+        let both = swarm::SwarmTotals::from(totals);
         let pool = s.store.pool_stats();
         let accounting = s.tracker.accounting().map(|a| AccountingReport {
             members: a.members.len(),
@@ -126,8 +127,8 @@ impl StatusSource {
             listeners: self.listeners.clone(),
             torrents: totals.torrents,
             peers: Peers {
-                seeders: totals.ipv4.seeders + totals.ipv6.seeders,
-                leechers: totals.ipv4.leechers + totals.ipv6.leechers,
+                seeders: both.seeders,
+                leechers: both.leechers,
                 ipv4: totals.ipv4.seeders + totals.ipv4.leechers,
                 ipv6: totals.ipv6.seeders + totals.ipv6.leechers,
             },

@@ -157,7 +157,7 @@ fn the_metrics_listener_is_set_by_its_variables_and_keeps_a_port_of_its_own() {
     Jail::expect_with(|jail| {
         let config = Config::load(None).unwrap();
         assert!(config.metrics.enabled);
-        assert_eq!(config.metrics.bind.to_string(), "127.0.0.1:9100");
+        assert_eq!(config.metrics.bind.to_string(), "127.0.0.1:8969");
         jail.set_env("SWARMGATE_METRICS__BIND", "127.0.0.1:9200");
         jail.set_env("SWARMGATE_METRICS__ENABLED", "false");
         let config = Config::load(None).unwrap();

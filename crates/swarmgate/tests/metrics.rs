@@ -283,7 +283,10 @@ async fn metrics_count_what_the_servers_did_and_name_no_address_or_passkey() {
 
     let sqlite = [("backend", "sqlite")];
     assert!(m.value("swarmgate_db_connections", &sqlite) >= 1.0);
-    assert!(m.value("swarmgate_db_idle_connections", &sqlite) >= 0.0);
+    // Present exactly once, for the backend; how many idle at this moment
+    // depends on the background jobs (the figures are checked exactly in
+    // the store's pool test).
+    m.value("swarmgate_db_idle_connections", &sqlite);
     assert_eq!(m.value("swarmgate_db_max_connections", &sqlite), 4.0);
     let version = [("version", env!("CARGO_PKG_VERSION"))];
     assert_eq!(m.value("swarmgate_build_info", &version), 1.0);

@@ -16,7 +16,9 @@ pub struct MetricsConfig {
     pub enabled: bool,
     /// Address of the metrics endpoint. Anyone who can reach it reads the
     /// figures, so keep it on loopback or a monitoring network; it must
-    /// differ from `portal.bind` and `tracker.http_bind`.
+    /// differ from `portal.bind` and `tracker.http_bind`. The default port
+    /// lies outside 9100-9999, the exporters' range (all taken, 9100 by
+    /// node_exporter), and outside Prometheus's own 9090-9094.
     pub bind: SocketAddr,
 }
 
@@ -24,7 +26,7 @@ impl Default for MetricsConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            bind: SocketAddr::from(([127, 0, 0, 1], 9100)),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8969)),
         }
     }
 }

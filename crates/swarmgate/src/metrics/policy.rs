@@ -6,13 +6,10 @@
 //! fall at each flush, so the flusher drains through [`PolicyTotals`],
 //! which keeps the sum of everything drained; a scrape reports that sum
 //! plus the counts not drained yet. Drains and reads take one mutex, so
-//! no count is in both halves, or in neither, at once.
-//!
-//! One race is left: a policy reload that swaps the running policy while
-//! a read is between the retired and the live counters hides the swapped
-//! policy's pending counts from that read. The reported value is
-//! therefore the highest ever reported, so a counter never goes back;
-//! the hidden counts show up at the next read.
+//! no count is in both halves, or in neither, at once; a policy reload
+//! during a read hides nothing either (`PolicyHandle::pending_counters`
+//! reads the live and the replaced counters under one lock), so the sum
+//! never goes back.
 
 use super::counters;
 use policy::{CounterRow, PolicyHandle};
@@ -27,15 +24,8 @@ type Key = (String, String, String, String);
 #[derive(Debug)]
 pub struct PolicyTotals {
     handle: Arc<PolicyHandle>,
-    sums: Mutex<Sums>,
-}
-
-#[derive(Debug, Default)]
-struct Sums {
     /// Everything drained so far.
-    drained: BTreeMap<Key, u64>,
-    /// The highest total reported per row.
-    reported: BTreeMap<Key, u64>,
+    drained: Mutex<BTreeMap<Key, u64>>,
 }
 
 fn key(row: &CounterRow) -> Key {
@@ -51,7 +41,7 @@ impl PolicyTotals {
     pub fn new(handle: Arc<PolicyHandle>) -> Self {
         Self {
             handle,
-            sums: Mutex::new(Sums::default()),
+            drained: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -62,10 +52,10 @@ impl PolicyTotals {
     /// Takes the counts since the last drain, for the store, and adds
     /// them to the totals.
     pub fn drain(&self) -> Vec<CounterRow> {
-        let mut sums = self.sums.lock().unwrap_or_else(|e| e.into_inner());
+        let mut drained = self.drained.lock().unwrap_or_else(|e| e.into_inner());
         let rows = self.handle.drain_counters();
         for row in &rows {
-            *sums.drained.entry(key(row)).or_default() += row.count;
+            *drained.entry(key(row)).or_default() += row.count;
         }
         rows
     }
@@ -73,16 +63,12 @@ impl PolicyTotals {
     /// Every row's count since start: (scope, country, rule, decision)
     /// and the count, sorted. Never lower than a previous answer.
     pub fn totals(&self) -> Vec<(Key, u64)> {
-        let mut sums = self.sums.lock().unwrap_or_else(|e| e.into_inner());
-        let mut now = sums.drained.clone();
+        let drained = self.drained.lock().unwrap_or_else(|e| e.into_inner());
+        let mut now = drained.clone();
         for row in self.handle.pending_counters() {
             *now.entry(key(&row)).or_default() += row.count;
         }
-        for (key, count) in now {
-            let reported = sums.reported.entry(key).or_default();
-            *reported = (*reported).max(count);
-        }
-        sums.reported.iter().map(|(k, c)| (k.clone(), *c)).collect()
+        now.into_iter().collect()
     }
 
     /// Decisions since start, summed over every row.
