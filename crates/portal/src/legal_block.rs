@@ -31,15 +31,15 @@ pub async fn gate(
     request: Request,
     next: Next,
 ) -> Response {
-    match check(
+    match refusal(
         &state,
         peer,
         request.uri().path(),
         request.headers(),
         Scope::Portal,
     ) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refusal,
+        None => next.run(request).await,
+        Some(refusal) => refusal,
     }
 }
 
@@ -54,31 +54,28 @@ impl FromRequestParts<PortalState> for DownloadAllowed {
         let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        check(
-            state,
-            peer,
-            parts.uri.path(),
-            &parts.headers,
-            Scope::Download,
-        )?;
-        Ok(Self)
+        let path = parts.uri.path();
+        match refusal(state, peer, path, &parts.headers, Scope::Download) {
+            None => Ok(Self),
+            Some(refusal) => Err(refusal),
+        }
     }
 }
 
 /// Decides (and counts) `scope` for the client; the refusal to send when
 /// it is denied.
-fn check(
+fn refusal(
     state: &PortalState,
     peer: SocketAddr,
     path: &str,
     headers: &HeaderMap,
     scope: Scope<'_>,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let tracker = &state.tracker;
     let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
     let decision = tracker.policy().check(client_ip, scope);
     if !decision.denied {
-        return Ok(());
+        return None;
     }
     let policy = tracker.policy().current();
     let mut languages = preferred_languages(headers);
@@ -90,7 +87,7 @@ fn check(
         site: &state.brand().site_name,
         language: page_language(&wanted),
     };
-    Err(if wants_json(path, headers) {
+    Some(if wants_json(path, headers) {
         refusal.json()
     } else {
         refusal.html()
