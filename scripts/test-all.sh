@@ -42,7 +42,7 @@ if ! "$pyenv/bin/schemathesis" --version 2>/dev/null | grep -q "version $schemat
     python3 -m venv "$pyenv"
     "$pyenv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
-export SWARMGATE_SCHEMATHESIS="$PWD/$pyenv/bin/schemathesis"
+export SWARMGATE_TEST_SCHEMATHESIS="$PWD/$pyenv/bin/schemathesis"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

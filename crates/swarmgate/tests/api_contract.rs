@@ -24,7 +24,7 @@
 //! declare security, which the token endpoint does not.
 //!
 //! schemathesis is a Python package: `scripts/test-all.sh` installs it
-//! into `target/pyenv` and exports `SWARMGATE_SCHEMATHESIS`.
+//! into `target/pyenv` and exports `SWARMGATE_TEST_SCHEMATHESIS`.
 
 mod support;
 
@@ -43,7 +43,7 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
     ensure_resource_availability,ignored_auth";
 
 fn schemathesis() -> PathBuf {
-    if let Some(path) = std::env::var_os("SWARMGATE_SCHEMATHESIS") {
+    if let Some(path) = std::env::var_os("SWARMGATE_TEST_SCHEMATHESIS") {
         return path.into();
     }
     let installed =
@@ -51,7 +51,7 @@ fn schemathesis() -> PathBuf {
     assert!(
         installed.exists(),
         "schemathesis is not installed: run scripts/test-all.sh, which installs it into \
-         target/pyenv (or set SWARMGATE_SCHEMATHESIS to its path)"
+         target/pyenv (or set SWARMGATE_TEST_SCHEMATHESIS to its path)"
     );
     installed
 }
