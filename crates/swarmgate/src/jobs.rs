@@ -17,6 +17,36 @@ fn expiry_period(peer_ttl_secs: u32) -> Duration {
     Duration::from_secs(u64::from(peer_ttl_secs / 10).clamp(1, 60))
 }
 
+/// The clock of a periodic job: a tick every `period`, the first one
+/// period after start (a late tick delays the next instead of bunching
+/// them), until shutdown begins.
+#[derive(Debug)]
+pub struct Ticker {
+    interval: tokio::time::Interval,
+    shutdown: Shutdown,
+}
+
+impl Ticker {
+    pub fn new(period: Duration, shutdown: Shutdown) -> Self {
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self { interval, shutdown }
+    }
+
+    pub fn every_secs(secs: u64, shutdown: Shutdown) -> Self {
+        Self::new(Duration::from_secs(secs), shutdown)
+    }
+
+    /// Waits for the next tick: true when it came, false once shutdown
+    /// has begun.
+    pub async fn tick(&mut self) -> bool {
+        tokio::select! {
+            () = self.shutdown.wait() => false,
+            _ = self.interval.tick() => true,
+        }
+    }
+}
+
 pub fn spawn_expiry(
     tracker: Arc<Tracker>,
     peer_ttl_secs: u32,
@@ -25,28 +55,23 @@ pub fn spawn_expiry(
 ) {
     let period = expiry_period(peer_ttl_secs);
     tasks.spawn(async move {
-        let mut tick = tokio::time::interval(period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => return Ok(()),
-                _ = tick.tick() => {
-                    let now = tracker.now();
-                    let removed = tracker.swarm().expire(now);
-                    if removed > 0 {
-                        tracing::debug!(removed, "expired peers");
-                    }
-                    // Mode `private`: a session lives as long as its peer.
-                    if let Some(accounting) = tracker.accounting() {
-                        let cutoff = swarm::Secs(now.0.saturating_sub(peer_ttl_secs));
-                        let closed = accounting.ledger.expire(cutoff);
-                        if closed > 0 {
-                            tracing::debug!(closed, "expired accounting sessions");
-                        }
-                    }
+        let mut ticker = Ticker::new(period, shutdown);
+        while ticker.tick().await {
+            let now = tracker.now();
+            let removed = tracker.swarm().expire(now);
+            if removed > 0 {
+                tracing::debug!(removed, "expired peers");
+            }
+            // Mode `private`: a session lives as long as its peer.
+            if let Some(accounting) = tracker.accounting() {
+                let cutoff = swarm::Secs(now.0.saturating_sub(peer_ttl_secs));
+                let closed = accounting.ledger.expire(cutoff);
+                if closed > 0 {
+                    tracing::debug!(closed, "expired accounting sessions");
                 }
             }
         }
+        Ok(())
     });
 }
 
@@ -66,14 +91,9 @@ pub fn spawn_flusher(
     tokio::spawn(async move {
         let mut pending: HashMap<InfoHash, u64> = HashMap::new();
         let mut pending_counts: Vec<PolicyCount> = Vec::new();
-        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
+        let mut ticker = Ticker::every_secs(interval_secs, shutdown);
         loop {
-            let stopping = tokio::select! {
-                () = shutdown.wait() => true,
-                _ = tick.tick() => false,
-            };
+            let stopping = !ticker.tick().await;
             flush(&swarm, &store, &mut pending).await;
             flush_policy_counts(&policy, &store, &mut pending_counts).await;
             if stopping {
@@ -136,14 +156,8 @@ pub fn spawn_branding_reload(
     tasks: &mut JoinSet<anyhow::Result<()>>,
 ) {
     tasks.spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => return Ok(()),
-                _ = tick.tick() => {}
-            }
+        let mut ticker = Ticker::every_secs(interval_secs, shutdown);
+        while ticker.tick().await {
             match branding.reload(&store).await {
                 Ok(true) => tracing::info!("site branding changed; reloaded"),
                 Ok(false) => {}
@@ -152,6 +166,7 @@ pub fn spawn_branding_reload(
                 }
             }
         }
+        Ok(())
     });
 }
 

@@ -12,10 +12,11 @@
 //! (`kill -9`) loses what was pending, at most one interval's worth.
 
 use crate::config::AccountingConfig;
+use crate::jobs::Ticker;
 use crate::metrics::FlushMetrics;
 use accounting::{Ledger, Member, MemberId, Members, Passkey, Release, ReleaseId};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 use store::{Store, StoreError, TransferCredit};
 use tracker::{Catalog, Shutdown};
 use tracker_proto::InfoHash;
@@ -98,17 +99,10 @@ pub fn spawn_members_reload(
     shutdown: Shutdown,
 ) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(config.members_reload_secs));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => return,
-                _ = tick.tick() => {
-                    if let Err(e) = load_members(&store, &members, &config).await {
-                        tracing::warn!(error = %e, "reloading the tracker's members failed; keeping the current ones");
-                    }
-                }
+        let mut ticker = Ticker::every_secs(config.members_reload_secs, shutdown);
+        while ticker.tick().await {
+            if let Err(e) = load_members(&store, &members, &config).await {
+                tracing::warn!(error = %e, "reloading the tracker's members failed; keeping the current ones");
             }
         }
     });
@@ -124,14 +118,9 @@ pub fn spawn_flusher(
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
+        let mut ticker = Ticker::every_secs(interval_secs, shutdown);
         loop {
-            let stopping = tokio::select! {
-                () = shutdown.wait() => true,
-                _ = tick.tick() => false,
-            };
+            let stopping = !ticker.tick().await;
             flush(&ledger, &store, &metrics).await;
             if stopping {
                 return;

@@ -9,6 +9,7 @@
 //! force and says why: in the log, and to the command that asked.
 
 use crate::config::AccountingConfig;
+use crate::jobs::Ticker;
 use crate::status::StatusSource;
 use policy::Policy;
 use std::path::{Path, PathBuf};
@@ -158,13 +159,8 @@ pub fn spawn_watcher(reloader: Arc<Reloader>, interval: Duration, shutdown: Shut
     tokio::spawn(async move {
         let mut files = reloader.watched_files();
         let mut stamps: Vec<Stamp> = files.iter().map(|f| stamp(f)).collect();
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => return,
-                _ = tick.tick() => {}
-            }
+        let mut ticker = Ticker::new(interval, shutdown);
+        while ticker.tick().await {
             let now: Vec<Stamp> = files.iter().map(|f| stamp(f)).collect();
             if now == stamps {
                 continue;

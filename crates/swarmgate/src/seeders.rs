@@ -15,9 +15,9 @@
 //! stored one. A failed write is retried at the next tick, from the
 //! counts of that moment. The job ends at shutdown.
 
+use crate::jobs::Ticker;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use store::{ReleaseHashes, Store, StoreError};
 use swarm::Swarm;
 use tokio::task::JoinSet;
@@ -34,14 +34,8 @@ pub fn spawn(
 ) {
     tasks.spawn(async move {
         let mut refresh = Refresh::default();
-        let mut tick = tokio::time::interval(Duration::from_secs(interval_secs));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                () = shutdown.wait() => return Ok(()),
-                _ = tick.tick() => {}
-            }
+        let mut ticker = Ticker::every_secs(interval_secs, shutdown);
+        while ticker.tick().await {
             // A refresh in progress is not cut short by shutdown: the
             // store stays open until every task has ended.
             match refresh.run(tracker.swarm(), &store).await {
@@ -50,6 +44,7 @@ pub fn spawn(
                 Err(e) => tracing::warn!(error = %e, "refreshing seeder counts failed; will retry"),
             }
         }
+        Ok(())
     });
 }
 
