@@ -18,11 +18,11 @@
 // or {"ok": false, "step", "error", "url", "screenshot"} and exit status 1.
 
 import { chromium } from 'playwright-core';
-import { parseArgs } from 'node:util';
+import { createFlow, finish, flowArgs } from './flow.mjs';
 import path from 'node:path';
 
-const { values: args } = parseArgs({
-  options: {
+const args = flowArgs(
+  {
     portal: { type: 'string' },
     user: { type: 'string' },
     password: { type: 'string' },
@@ -32,29 +32,13 @@ const { values: args } = parseArgs({
     accent: { type: 'string' },
     band: { type: 'string' },
     banner: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
-});
-for (const key of ['portal', 'user', 'password', 'out', 'logo', 'site-name', 'accent', 'band', 'banner']) {
-  if (!args[key]) {
-    console.error(`missing --${key}`);
-    process.exit(2);
-  }
-}
+  ['portal', 'user', 'password', 'out', 'logo', 'site-name', 'accent', 'band', 'banner'],
+);
 
-const steps = [];
-const screenshots = [];
-let current = 'launch';
-let currentPage = null;
-
-async function step(name, page, body) {
-  current = name;
-  currentPage = page;
-  const t0 = Date.now();
-  const result = await body();
-  steps.push({ step: name, ms: Date.now() - t0 });
-  return result;
-}
+const flow = createFlow(args.out);
+const { steps, screenshots } = flow;
+const step = flow.step;
 
 /// `#rrggbb` as getComputedStyle reports it.
 function rgb(hex) {
@@ -208,19 +192,6 @@ try {
 
   result = { ok: true, chart, branded, anonymous, screenshots, steps, chromium: browser.version() };
 } catch (e) {
-  let screenshot = null;
-  let url = null;
-  if (currentPage) {
-    try {
-      url = currentPage.url();
-      screenshot = path.join(args.out, 'failure.png');
-      await currentPage.screenshot({ path: screenshot, fullPage: true });
-    } catch {
-      screenshot = null;
-    }
-  }
-  result = { ok: false, step: current, error: String(e && e.message ? e.message : e), url, screenshot, steps, screenshots };
+  result = await flow.failure(e);
 }
-await browser.close();
-process.stdout.write(JSON.stringify(result) + '\n');
-process.exit(result.ok ? 0 : 1);
+await finish(browser, result);

@@ -17,11 +17,11 @@
 // exit status 1.
 
 import { chromium } from 'playwright-core';
-import { parseArgs } from 'node:util';
+import { createFlow, finish, flowArgs } from './flow.mjs';
 import path from 'node:path';
 
-const { values: args } = parseArgs({
-  options: {
+const args = flowArgs(
+  {
     portal: { type: 'string' },
     torrent: { type: 'string' },
     out: { type: 'string' },
@@ -29,31 +29,15 @@ const { values: args } = parseArgs({
     'moderator-password': { type: 'string' },
     title: { type: 'string' },
     search: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
-});
-for (const key of ['portal', 'torrent', 'out', 'moderator', 'moderator-password', 'title', 'search']) {
-  if (!args[key]) {
-    console.error(`missing --${key}`);
-    process.exit(2);
-  }
-}
+  ['portal', 'torrent', 'out', 'moderator', 'moderator-password', 'title', 'search'],
+);
 
 const started = Date.now();
-const steps = [];
-const screenshots = [];
-let current = 'launch';
-let currentPage = null;
+const flow = createFlow(args.out);
+const { steps, screenshots } = flow;
+const step = flow.step;
 let shotNo = 0;
-
-async function step(name, page, body) {
-  current = name;
-  currentPage = page;
-  const t0 = Date.now();
-  const result = await body();
-  steps.push({ step: name, ms: Date.now() - t0 });
-  return result;
-}
 
 async function shot(page, name) {
   shotNo += 1;
@@ -255,19 +239,6 @@ try {
     ms: Date.now() - started,
   };
 } catch (e) {
-  let screenshot = null;
-  let url = null;
-  if (currentPage) {
-    try {
-      url = currentPage.url();
-      screenshot = path.join(args.out, 'failure.png');
-      await currentPage.screenshot({ path: screenshot, fullPage: true });
-    } catch {
-      screenshot = null;
-    }
-  }
-  result = { ok: false, step: current, error: String(e && e.message ? e.message : e), url, screenshot, steps, screenshots };
+  result = await flow.failure(e);
 }
-await browser.close();
-process.stdout.write(JSON.stringify(result) + '\n');
-process.exit(result.ok ? 0 : 1);
+await finish(browser, result);
