@@ -71,16 +71,29 @@ impl<K: Hash + Eq + Clone, V: Clone> SnapshotMap<K, V> {
         self.update(key, |map| map.remove(key))
     }
 
-    /// Makes `entries` the whole map, shard by shard.
-    pub(crate) fn replace_all(&self, entries: impl IntoIterator<Item = (K, V)>) {
+    /// Makes `entries` the whole map, shard by shard. Returns the keys
+    /// that are gone or whose value `kept` says changed too much.
+    pub(crate) fn replace_all(
+        &self,
+        entries: impl IntoIterator<Item = (K, V)>,
+        kept: impl Fn(&V, &V) -> bool,
+    ) -> Vec<K> {
         let mut fresh: Vec<HashMap<K, V>> = (0..SHARDS).map(|_| HashMap::new()).collect();
         for (key, value) in entries {
             fresh[self.shard(&key)].insert(key, value);
         }
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut gone = Vec::new();
         for (slot, map) in self.shards.iter().zip(fresh) {
-            slot.store(Arc::new(map));
+            let old = slot.swap(Arc::new(map));
+            let new = slot.load();
+            gone.extend(
+                old.iter()
+                    .filter(|(key, value)| new.get(*key).is_none_or(|now| !kept(value, now)))
+                    .map(|(key, _)| key.clone()),
+            );
         }
+        gone
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -116,11 +129,16 @@ pub struct Release {
 /// Passkey -> member, for the members whose accounts may use the tracker
 /// (not disabled, not deleted). The portal updates it as it changes
 /// accounts, and a resynchronisation from the store replaces it whole.
+///
+/// A passkey that stops working here has its sessions in the ledger
+/// closed too ([`Members::closing_sessions_in`]): the ledger credits an
+/// announce with an open session without asking the directory.
 pub struct Members {
     map: SnapshotMap<crate::Passkey, Member>,
     /// Bumped by every single change, so that a reload whose database
     /// read raced with one can tell ([`Members::replace_all_if`]).
     generation: std::sync::atomic::AtomicU64,
+    ledger: Option<Arc<crate::Ledger>>,
 }
 
 /// Shows the size only: the keys are secrets.
@@ -139,10 +157,30 @@ impl Default for Members {
 }
 
 impl Members {
+    /// A directory whose removals close nothing (no ledger reads it).
     pub fn new() -> Self {
         Self {
             map: SnapshotMap::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
+            ledger: None,
+        }
+    }
+
+    /// A directory for `ledger`: every passkey that stops working here
+    /// (removed, rotated away, gone or given to another account in a
+    /// reload) has its sessions there closed right after.
+    pub fn closing_sessions_in(ledger: Arc<crate::Ledger>) -> Self {
+        Self {
+            ledger: Some(ledger),
+            ..Self::new()
+        }
+    }
+
+    /// `passkey` no longer works: close its sessions (after the change is
+    /// visible, so no new one can open; see the ledger's "Passkeys").
+    fn revoked(&self, passkey: &crate::Passkey) {
+        if let Some(ledger) = &self.ledger {
+            ledger.close_passkey(passkey);
         }
     }
 
@@ -163,8 +201,11 @@ impl Members {
 
     /// Adds or replaces the member under `passkey`.
     pub fn insert(&self, passkey: crate::Passkey, member: Member) {
-        self.map.insert(passkey, member);
+        let before = self.map.insert(passkey, member);
         self.changed();
+        if before.is_some_and(|before| before.id != member.id) {
+            self.revoked(&passkey);
+        }
     }
 
     /// Stops `passkey` from working (rotated away, account disabled or
@@ -172,6 +213,7 @@ impl Members {
     pub fn remove(&self, passkey: &crate::Passkey) -> Option<Member> {
         let removed = self.map.remove(passkey);
         self.changed();
+        self.revoked(passkey);
         removed
     }
 
@@ -187,12 +229,18 @@ impl Members {
             None => false,
         };
         self.changed();
+        self.revoked(old);
         moved
     }
 
     /// Makes `members` the whole directory.
     pub fn replace_all(&self, members: impl IntoIterator<Item = (crate::Passkey, Member)>) {
-        self.map.replace_all(members);
+        let gone = self
+            .map
+            .replace_all(members, |before, now| before.id == now.id);
+        for passkey in &gone {
+            self.revoked(passkey);
+        }
     }
 
     /// Makes `members` the whole directory unless a single change came
@@ -209,7 +257,7 @@ impl Members {
         if self.generation() != generation {
             return false;
         }
-        self.map.replace_all(members);
+        self.replace_all(members);
         true
     }
 
@@ -265,7 +313,7 @@ impl Releases {
         &self,
         releases: impl IntoIterator<Item = (tracker_proto::InfoHash, Release)>,
     ) {
-        self.map.replace_all(releases);
+        self.map.replace_all(releases, |_, _| true);
     }
 
     pub fn len(&self) -> usize {

@@ -4,17 +4,30 @@
 //! # Sessions
 //!
 //! A session is one client's run on one torrent for one member, keyed by
-//! (member, info-hash, peer id): clients draw a new peer id when they
-//! start, and the member in the key means a peer id seen in someone else's
-//! swarm cannot touch this member's session. `stopped` closes a session;
-//! sessions not heard from within the peer lifetime are swept by
+//! (passkey, info-hash, peer id): clients draw a new peer id when they
+//! start, and the passkey in the key means a peer id seen in someone
+//! else's swarm cannot touch this member's session. `stopped` closes a
+//! session; sessions not heard from within the peer lifetime are swept by
 //! [`Ledger::expire`], as the swarm sweeps its peers. What an announce
 //! credits is decided by [`crate::delta`].
 //!
+//! # Passkeys
+//!
+//! An open session proves its passkey: it was opened with a passkey the
+//! member directory knew, and a passkey that stops working (rotated,
+//! account disabled or deleted) has its sessions closed at once
+//! ([`Ledger::close_passkey`], called by [`crate::Members`]). So an
+//! announce that finds its session needs no directory lookup, a cache
+//! miss in a table as large as the membership; only an announce that
+//! opens a session asks the directory, under the shard lock that the
+//! closing takes too, so a session cannot be opened with a passkey
+//! whose sessions were just closed.
+//!
 //! # Layout
 //!
-//! 64 shards behind their own mutexes, picked by member id, so that all of
-//! a member's state is in one shard: the live seeding/leeching counts the
+//! 64 shards behind their own mutexes, picked by passkey, so that all of
+//! a member's state is in one shard (a member has one passkey at a time,
+//! and the sessions of the one before are closed): the live seeding/leeching counts the
 //! optional download limit checks on the hot path, and the member pages'
 //! lists, come from one lock without a scan. Announces by different members
 //! rarely contend. Each shard holds the sessions, each member's live counts
@@ -32,6 +45,7 @@
 //! release id, byte counts, a snatch flag); the peer id lives in memory
 //! only, like the swarm's addresses.
 
+use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
 use crate::directory::{Member, MemberId, Release, ReleaseId};
 use foldhash::HashMap;
@@ -65,16 +79,24 @@ impl Default for LedgerConfig {
 }
 
 /// One announce as the ledger needs it, after the tracker resolved the
-/// passkey and the info-hash.
+/// info-hash.
 #[derive(Clone, Copy, Debug)]
 pub struct Report {
-    pub member: Member,
+    pub passkey: Passkey,
     pub release: Release,
     pub info_hash: InfoHash,
     pub peer_id: PeerId,
     pub event: AnnounceEvent,
     pub counters: Counters,
     pub left: u64,
+}
+
+/// Why an announce was not recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotRecorded {
+    /// No session, and the directory knows no member with the passkey.
+    UnknownPasskey,
+    Refused(Refusal),
 }
 
 /// Why an announce that would start a new download is refused.
@@ -134,13 +156,14 @@ pub struct Live {
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct SessionKey {
-    member: MemberId,
+    passkey: Passkey,
     info_hash: InfoHash,
     peer_id: PeerId,
 }
 
 #[derive(Clone, Copy)]
 struct Session {
+    member: MemberId,
     release: ReleaseId,
     baseline: Baseline,
     seeding: bool,
@@ -168,10 +191,10 @@ impl Shard {
     /// Closes the session at `key`, keeping its credit.
     fn close(&mut self, key: &SessionKey) {
         if let Some(session) = self.sessions.remove(key) {
-            self.adjust(key.member, session.release, session.seeding, false);
+            self.adjust(session.member, session.release, session.seeding, false);
             if session.pending != Pending::default() {
                 self.pending
-                    .entry((key.member, session.release))
+                    .entry((session.member, session.release))
                     .or_default()
                     .add(session.pending);
             }
@@ -257,12 +280,10 @@ impl Ledger {
         }
     }
 
-    fn shard(&self, member: MemberId) -> MutexGuard<'_, Shard> {
-        // Fibonacci hashing spreads consecutive ids over the shards.
-        let index = ((member.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
-        self.shards[index % SHARDS]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    /// The shard of `passkey`'s sessions. Passkeys are random, made by
+    /// the server, so one byte of one picks a shard evenly.
+    fn shard(&self, passkey: &Passkey) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[usize::from(passkey.0[0]) % SHARDS])
     }
 
     pub fn stats(&self) -> &LedgerStats {
@@ -283,22 +304,27 @@ impl Ledger {
     }
 
     /// Records an announce: opens, updates or closes its session and adds
-    /// its credit to the pending sums. An announce that would start a new
-    /// download (no session of the member on the release yet, something
-    /// left) is checked against the rules first and, if refused, changes
-    /// nothing.
-    pub fn record(&self, report: &Report, now: Secs) -> Result<(), Refusal> {
-        let member = report.member.id;
+    /// its credit to the pending sums. An announce without a session asks
+    /// `member` who the passkey belongs to (the directory's lookup) and is
+    /// refused if nobody; one that would start a new download (no session
+    /// of the member on the release yet, something left) is checked
+    /// against the rules first and, if refused, changes nothing.
+    pub fn record(
+        &self,
+        report: &Report,
+        now: Secs,
+        member: impl FnOnce(&Passkey) -> Option<Member>,
+    ) -> Result<(), NotRecorded> {
         let release = report.release.id;
         let key = SessionKey {
-            member,
+            passkey: report.passkey,
             info_hash: report.info_hash,
             peer_id: report.peer_id,
         };
         let seeding = report.left == 0;
         let free = report.release.freeleech || self.site_freeleech();
         let snatched = report.event == AnnounceEvent::Completed && seeding;
-        let mut shard = self.shard(member);
+        let mut shard = self.shard(&report.passkey);
         if let Some(session) = shard.sessions.get_mut(&key) {
             let (c, baseline) =
                 delta::credit(session.baseline, report.counters, now, self.config.max_rate);
@@ -311,7 +337,7 @@ impl Ledger {
                 downloaded: if free { 0 } else { c.downloaded },
                 snatched,
             });
-            let (was_seeding, release) = (session.seeding, session.release);
+            let (was_seeding, member, release) = (session.seeding, session.member, session.release);
             let stopped = report.event == AnnounceEvent::Stopped;
             if !stopped {
                 session.seeding = seeding;
@@ -325,24 +351,27 @@ impl Ledger {
             }
             return Ok(());
         }
+        // Under the shard lock: see "Passkeys" above.
+        let member = member(&report.passkey).ok_or(NotRecorded::UnknownPasskey)?;
         if report.event == AnnounceEvent::Stopped {
             return Ok(());
         }
-        if !seeding && !shard.has_release(member, release) {
-            let refusal = if !report.member.may_start_downloads {
+        if !seeding && !shard.has_release(member.id, release) {
+            let refusal = if !member.may_start_downloads {
                 Some(Refusal::RatioTooLow)
             } else {
                 self.config
                     .max_leeching
-                    .filter(|&max| shard.leeching_releases(member) >= max)
+                    .filter(|&max| shard.leeching_releases(member.id) >= max)
                     .map(Refusal::TooManyDownloads)
             };
             if let Some(refusal) = refusal {
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                return Err(refusal);
+                return Err(NotRecorded::Refused(refusal));
             }
         }
         let session = Session {
+            member: member.id,
             release,
             baseline: Baseline::first(report.counters, now),
             seeding,
@@ -352,8 +381,25 @@ impl Ledger {
             },
         };
         shard.sessions.insert(key, session);
-        shard.adjust(member, release, seeding, true);
+        shard.adjust(member.id, release, seeding, true);
         Ok(())
+    }
+
+    /// Closes every session opened with `passkey`, keeping their credit:
+    /// the passkey no longer works, so its next announce must ask the
+    /// directory again (and be refused). Returns how many were closed.
+    pub fn close_passkey(&self, passkey: &Passkey) -> usize {
+        let mut shard = self.shard(passkey);
+        let keys: Vec<SessionKey> = shard
+            .sessions
+            .keys()
+            .filter(|key| key.passkey == *passkey)
+            .copied()
+            .collect();
+        for key in &keys {
+            shard.close(key);
+        }
+        keys.len()
     }
 
     /// Closes sessions not heard from since `cutoff` (a client that
@@ -361,7 +407,7 @@ impl Ledger {
     pub fn expire(&self, cutoff: Secs) -> usize {
         let mut removed = 0;
         for shard in self.shards.iter() {
-            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            let mut shard = lock(shard);
             let stale: Vec<SessionKey> = shard
                 .sessions
                 .iter()
@@ -384,32 +430,40 @@ impl Ledger {
     /// Takes every pending credit, leaving none. Hand back with
     /// [`Ledger::restore`] what could not be written.
     pub fn take_pending(&self) -> Vec<Entry> {
-        let mut out = Vec::new();
+        // One sum per (member, release) over all shards: a member's credit
+        // can sit in two (the shard of a passkey rotated away, credit
+        // handed back by `restore`).
+        let mut sums: HashMap<(MemberId, ReleaseId), Pending> = HashMap::default();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-            let mut sums = std::mem::take(&mut shard.pending);
-            for (key, session) in shard.sessions.iter_mut() {
+            let mut shard = lock(shard);
+            let closed = std::mem::take(&mut shard.pending);
+            for (key, credit) in closed {
+                sums.entry(key).or_default().add(credit);
+            }
+            for session in shard.sessions.values_mut() {
                 if session.pending != Pending::default() {
-                    sums.entry((key.member, session.release))
+                    sums.entry((session.member, session.release))
                         .or_default()
                         .add(std::mem::take(&mut session.pending));
                 }
             }
-            drop(shard);
-            out.extend(sums.into_iter().map(|((member, release), credit)| Entry {
+        }
+        sums.into_iter()
+            .map(|((member, release), credit)| Entry {
                 member,
                 release,
                 credit,
-            }));
-        }
-        out
+            })
+            .collect()
     }
 
     /// Puts back credit that could not be written, added to whatever
     /// accrued meanwhile, so that nothing is lost or counted twice.
     pub fn restore(&self, entries: impl IntoIterator<Item = Entry>) {
         for entry in entries {
-            self.shard(entry.member)
+            // Any shard will do: `take_pending` sums across them.
+            let index = (entry.member.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
+            lock(&self.shards[index as usize % SHARDS])
                 .pending
                 .entry((entry.member, entry.release))
                 .or_default()
@@ -424,7 +478,7 @@ impl Ledger {
         self.shards
             .iter()
             .map(|s| {
-                let shard = s.lock().unwrap_or_else(|e| e.into_inner());
+                let shard = lock(s);
                 shard.pending.len()
                     + shard
                         .sessions
@@ -437,21 +491,33 @@ impl Ledger {
 
     /// How many sessions are open.
     pub fn sessions(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).sessions.len())
-            .sum()
+        self.shards.iter().map(|s| lock(s).sessions.len()).sum()
     }
 
     /// The releases `member` is seeding or leeching right now, sorted by id.
+    /// (The shard is picked by passkey, which the caller need not know: a
+    /// look into every shard, for member pages, not the hot path.)
     pub fn activity(&self, member: MemberId) -> Vec<(ReleaseId, Live)> {
-        let shard = self.shard(member);
-        let mut out: Vec<(ReleaseId, Live)> = shard
-            .live
-            .get(&member)
-            .map(|live| live.releases.iter().map(|(r, l)| (*r, *l)).collect())
-            .unwrap_or_default();
+        let mut out: Vec<(ReleaseId, Live)> = Vec::new();
+        for shard in self.shards.iter() {
+            if let Some(live) = lock(shard).live.get(&member) {
+                out.extend(live.releases.iter().map(|(r, l)| (*r, *l)));
+            }
+        }
         out.sort_by_key(|(release, _)| *release);
+        // Two shards hold one member only for a moment after a rotation.
+        out.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1.seeding += later.1.seeding;
+                earlier.1.leeching += later.1.leeching;
+            }
+            same
+        });
         out
     }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(|e| e.into_inner())
 }

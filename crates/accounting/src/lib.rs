@@ -20,5 +20,7 @@ mod passkey;
 
 pub use delta::Counters;
 pub use directory::{Member, MemberId, Members, Release, ReleaseId, Releases};
-pub use ledger::{Entry, Ledger, LedgerConfig, LedgerStats, Live, Pending, Refusal, Report};
+pub use ledger::{
+    Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, Report,
+};
 pub use passkey::{Passkey, PasskeyInUrl, passkey_in_query, passkey_in_url};

@@ -1,10 +1,11 @@
 //! The ledger's contract: sessions, credit, snatches, freeleech, rules.
 
 use accounting::{
-    Counters, Entry, Ledger, LedgerConfig, Live, Member, MemberId, Pending, Refusal, Release,
-    ReleaseId, Report,
+    Counters, Entry, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Passkey,
+    Pending, Refusal, Release, ReleaseId, Report,
 };
 use proptest::prelude::*;
+use std::sync::Arc;
 use swarm::Secs;
 use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
 
@@ -24,9 +25,39 @@ fn release(id: i64) -> Release {
     }
 }
 
+/// Member `m`'s passkey in these tests.
+fn key(m: i64) -> Passkey {
+    let mut key = [0xaa; 16];
+    key[..8].copy_from_slice(&m.to_le_bytes());
+    Passkey(key)
+}
+
+fn member_of(passkey: &Passkey) -> i64 {
+    i64::from_le_bytes(passkey.0[..8].try_into().unwrap())
+}
+
+/// Records `report` as the tracker does, the directory knowing the
+/// passkey's member (allowed to start downloads).
+fn record(ledger: &Ledger, report: &Report, now: Secs) -> Result<(), Refusal> {
+    record_as(ledger, report, now, true)
+}
+
+fn record_as(ledger: &Ledger, report: &Report, now: Secs, may_start: bool) -> Result<(), Refusal> {
+    let member = |passkey: &Passkey| {
+        Some(Member {
+            may_start_downloads: may_start,
+            ..member(member_of(passkey))
+        })
+    };
+    ledger.record(report, now, member).map_err(|not| match not {
+        NotRecorded::Refused(refusal) => refusal,
+        NotRecorded::UnknownPasskey => panic!("every passkey is known here"),
+    })
+}
+
 fn report(m: i64, r: i64, peer: u8, event: AnnounceEvent, up: u64, down: u64, left: u64) -> Report {
     Report {
-        member: member(m),
+        passkey: key(m),
         release: release(r),
         info_hash: InfoHash([r as u8; 20]),
         peer_id: PeerId([peer; 20]),
@@ -53,15 +84,18 @@ use AnnounceEvent::{Completed, None as Regular, Started, Stopped};
 #[test]
 fn a_download_is_credited_from_started_to_stopped() {
     let ledger = Ledger::new(LedgerConfig::default());
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 100 * MIB), Secs(0))
-        .unwrap();
-    ledger
-        .record(
-            &report(1, 10, 1, Regular, 5 * MIB, 40 * MIB, 60 * MIB),
-            Secs(60),
-        )
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Started, 0, 0, 100 * MIB),
+        Secs(0),
+    )
+    .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, 5 * MIB, 40 * MIB, 60 * MIB),
+        Secs(60),
+    )
+    .unwrap();
     assert_eq!(
         ledger.activity(MemberId(1)),
         vec![(
@@ -72,12 +106,12 @@ fn a_download_is_credited_from_started_to_stopped() {
             }
         )]
     );
-    ledger
-        .record(
-            &report(1, 10, 1, Completed, 7 * MIB, 100 * MIB, 0),
-            Secs(120),
-        )
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Completed, 7 * MIB, 100 * MIB, 0),
+        Secs(120),
+    )
+    .unwrap();
     assert_eq!(
         ledger.activity(MemberId(1)),
         vec![(
@@ -88,9 +122,12 @@ fn a_download_is_credited_from_started_to_stopped() {
             }
         )]
     );
-    ledger
-        .record(&report(1, 10, 1, Stopped, 9 * MIB, 100 * MIB, 0), Secs(180))
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Stopped, 9 * MIB, 100 * MIB, 0),
+        Secs(180),
+    )
+    .unwrap();
     assert!(ledger.activity(MemberId(1)).is_empty());
     assert_eq!(ledger.sessions(), 0);
     assert_eq!(
@@ -113,49 +150,49 @@ fn a_first_sight_without_started_credits_nothing() {
     let ledger = Ledger::new(LedgerConfig::default());
     // A tracker restart: the client's counters already include bytes
     // credited before it.
-    ledger
-        .record(&report(1, 10, 1, Regular, 50 * MIB, 50 * MIB, 0), Secs(0))
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, 50 * MIB, 50 * MIB, 0),
+        Secs(0),
+    )
+    .unwrap();
     assert!(ledger.take_pending().is_empty());
-    ledger
-        .record(&report(1, 10, 1, Regular, 60 * MIB, 50 * MIB, 0), Secs(30))
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, 60 * MIB, 50 * MIB, 0),
+        Secs(30),
+    )
+    .unwrap();
     assert_eq!(ledger.take_pending()[0].credit.uploaded, 10 * MIB);
 }
 
 #[test]
 fn stopped_then_started_opens_a_fresh_session_whose_counters_restart_at_zero() {
     let ledger = Ledger::new(LedgerConfig::default());
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 1, Stopped, 30 * MIB, 0, 0), Secs(30))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(40))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 1, Regular, 20 * MIB, 0, 0), Secs(70))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Stopped, 30 * MIB, 0, 0),
+        Secs(30),
+    )
+    .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(40)).unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, 20 * MIB, 0, 0),
+        Secs(70),
+    )
+    .unwrap();
     assert_eq!(ledger.take_pending()[0].credit.uploaded, 50 * MIB);
 }
 
 #[test]
 fn sessions_of_one_member_are_counted_per_peer_and_per_release() {
     let ledger = Ledger::new(LedgerConfig::default());
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 2, Started, 0, 0, 5), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 11, 1, Started, 0, 0, 5), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(2, 10, 1, Started, 0, 0, 5), Secs(0))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 2, Started, 0, 0, 5), Secs(0)).unwrap();
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, 5), Secs(0)).unwrap();
+    record(&ledger, &report(2, 10, 1, Started, 0, 0, 5), Secs(0)).unwrap();
     assert_eq!(
         ledger.activity(MemberId(1)),
         vec![
@@ -175,15 +212,9 @@ fn sessions_of_one_member_are_counted_per_peer_and_per_release() {
             ),
         ]
     );
-    ledger
-        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 2, Regular, 2 * MIB, 0, 5), Secs(10))
-        .unwrap();
-    ledger
-        .record(&report(2, 10, 1, Regular, 4 * MIB, 0, 5), Secs(10))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Regular, MIB, 0, 0), Secs(10)).unwrap();
+    record(&ledger, &report(1, 10, 2, Regular, 2 * MIB, 0, 5), Secs(10)).unwrap();
+    record(&ledger, &report(2, 10, 1, Regular, 4 * MIB, 0, 5), Secs(10)).unwrap();
     let t = totals(&ledger.take_pending());
     assert_eq!(t.len(), 2);
     assert_eq!((t[0].0, t[0].1, t[0].2.uploaded), (1, 10, 3 * MIB));
@@ -195,23 +226,19 @@ fn freeleech_releases_and_the_site_switch_do_not_count_downloads() {
     let ledger = Ledger::new(LedgerConfig::default());
     let mut free = report(1, 10, 1, Started, 0, 0, 10);
     free.release.freeleech = true;
-    ledger.record(&free, Secs(0)).unwrap();
+    record(&ledger, &free, Secs(0)).unwrap();
     free.event = Regular;
     free.counters = Counters {
         uploaded: MIB,
         downloaded: 8 * MIB,
     };
-    ledger.record(&free, Secs(10)).unwrap();
+    record(&ledger, &free, Secs(10)).unwrap();
     let t = totals(&ledger.take_pending());
     assert_eq!((t[0].2.uploaded, t[0].2.downloaded), (MIB, 0));
 
     ledger.set_site_freeleech(true);
-    ledger
-        .record(&report(2, 11, 1, Started, 0, 0, 10), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(2, 11, 1, Regular, 0, MIB, 10), Secs(10))
-        .unwrap();
+    record(&ledger, &report(2, 11, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(2, 11, 1, Regular, 0, MIB, 10), Secs(10)).unwrap();
     assert!(ledger.take_pending().is_empty());
 }
 
@@ -221,12 +248,13 @@ fn absurd_counters_are_clamped_and_counted() {
         max_rate: MIB,
         ..LedgerConfig::default()
     });
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0), Secs(10))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0),
+        Secs(10),
+    )
+    .unwrap();
     let t = totals(&ledger.take_pending());
     assert_eq!((t[0].2.uploaded, t[0].2.downloaded), (10 * MIB, 10 * MIB));
     assert_eq!(
@@ -237,18 +265,23 @@ fn absurd_counters_are_clamped_and_counted() {
         1
     );
     // Further announces at u64::MAX add nothing.
-    ledger
-        .record(&report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0), Secs(20))
-        .unwrap();
+    record(
+        &ledger,
+        &report(1, 10, 1, Regular, u64::MAX, u64::MAX, 0),
+        Secs(20),
+    )
+    .unwrap();
     assert!(ledger.take_pending().is_empty());
 }
 
 #[test]
 fn the_ratio_rule_refuses_new_downloads_only() {
     let ledger = Ledger::new(LedgerConfig::default());
-    let mut low = report(1, 10, 1, Started, 0, 0, 10);
-    low.member.may_start_downloads = false;
-    assert_eq!(ledger.record(&low, Secs(0)), Err(Refusal::RatioTooLow));
+    let low = report(1, 10, 1, Started, 0, 0, 10);
+    assert_eq!(
+        record_as(&ledger, &low, Secs(0), false),
+        Err(Refusal::RatioTooLow)
+    );
     assert_eq!(ledger.sessions(), 0, "a refusal changes nothing");
     // Seeding is always allowed, and so is another client on a release
     // already being downloaded.
@@ -256,12 +289,96 @@ fn the_ratio_rule_refuses_new_downloads_only() {
     seed.left = 0;
     seed.release = release(11);
     seed.info_hash = InfoHash([11; 20]);
-    ledger.record(&seed, Secs(0)).unwrap();
+    record_as(&ledger, &seed, Secs(0), false).unwrap();
     let mut ok = report(1, 12, 1, Started, 0, 0, 10);
-    ledger.record(&ok, Secs(0)).unwrap();
+    record(&ledger, &ok, Secs(0)).unwrap();
     ok.peer_id = PeerId([2; 20]);
-    ok.member.may_start_downloads = false;
-    ledger.record(&ok, Secs(1)).unwrap();
+    record_as(&ledger, &ok, Secs(1), false).unwrap();
+}
+
+#[test]
+fn an_open_session_is_credited_without_asking_the_directory() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    let nobody = |_: &Passkey| None;
+    assert_eq!(
+        ledger.record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0), nobody),
+        Err(NotRecorded::UnknownPasskey),
+        "no session: the directory decides"
+    );
+    assert_eq!(
+        ledger.record(&report(1, 10, 1, Stopped, 0, 0, 0), Secs(0), nobody),
+        Err(NotRecorded::UnknownPasskey),
+        "a stopped with an unknown passkey is refused as well"
+    );
+    assert_eq!(ledger.sessions(), 0);
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    let unasked = |_: &Passkey| -> Option<Member> { panic!("the directory was asked") };
+    ledger
+        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10), unasked)
+        .unwrap();
+    ledger
+        .record(&report(1, 10, 1, Stopped, 2 * MIB, 0, 0), Secs(20), unasked)
+        .unwrap();
+    assert_eq!(totals(&ledger.take_pending())[0].2.uploaded, 2 * MIB);
+}
+
+#[test]
+fn a_closed_passkey_keeps_its_credit_and_must_ask_the_directory_again() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    for (m, r, peer) in [(1, 10, 1), (1, 10, 2), (1, 11, 1), (2, 10, 1)] {
+        record(&ledger, &report(m, r, peer, Started, 0, 0, 5), Secs(0)).unwrap();
+        record(&ledger, &report(m, r, peer, Regular, MIB, 0, 5), Secs(10)).unwrap();
+    }
+    assert_eq!(ledger.close_passkey(&key(1)), 3);
+    assert_eq!(ledger.close_passkey(&key(1)), 0);
+    assert_eq!(ledger.sessions(), 1, "member 2's session stays");
+    assert!(ledger.activity(MemberId(1)).is_empty());
+    assert_eq!(
+        ledger.record(&report(1, 10, 1, Regular, 2 * MIB, 0, 5), Secs(20), |_| {
+            None
+        }),
+        Err(NotRecorded::UnknownPasskey)
+    );
+    let credit: Vec<(i64, i64, u64)> = totals(&ledger.take_pending())
+        .into_iter()
+        .map(|(m, r, p)| (m, r, p.uploaded))
+        .collect();
+    assert_eq!(credit, [(1, 10, 2 * MIB), (1, 11, MIB), (2, 10, MIB)]);
+}
+
+#[test]
+fn the_directory_closes_the_sessions_of_every_passkey_that_stops_working() {
+    let ledger = Arc::new(Ledger::new(LedgerConfig::default()));
+    let members = Members::closing_sessions_in(Arc::clone(&ledger));
+    let open = |m: i64| {
+        ledger
+            .record(&report(m, 10, 1, Started, 0, 0, 0), Secs(0), |k| {
+                members.get(k)
+            })
+            .unwrap()
+    };
+    let is_open = |m: i64| {
+        let probe = report(m, 10, 1, Regular, 0, 0, 0);
+        ledger.record(&probe, Secs(1), |_| None).is_ok()
+    };
+    for m in 1..=6 {
+        members.insert(key(m), member(m));
+        open(m);
+    }
+    members.remove(&key(1));
+    assert!(members.rekey(&key(2), key(20)));
+    members.insert(key(3), member(30));
+    members.insert(key(4), member(4));
+    members.replace_all_if(
+        members.generation(),
+        [(key(4), member(4)), (key(20), member(2))],
+    );
+    // Removed, rotated away, given to another account, gone in a reload.
+    for m in [1, 2, 3, 5, 6] {
+        assert!(!is_open(m), "member {m}'s session is still open");
+    }
+    assert!(is_open(4), "unchanged in the reload");
+    assert_eq!(ledger.sessions(), 1);
 }
 
 #[test]
@@ -270,41 +387,25 @@ fn the_download_limit_counts_releases_not_clients() {
         max_leeching: Some(2),
         ..LedgerConfig::default()
     });
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 10), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 2, Started, 0, 0, 10), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 11, 1, Started, 0, 0, 10), Secs(0))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 2, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, 10), Secs(0)).unwrap();
     assert_eq!(
-        ledger.record(&report(1, 12, 1, Started, 0, 0, 10), Secs(0)),
+        record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(0)),
         Err(Refusal::TooManyDownloads(2))
     );
     assert!(Refusal::TooManyDownloads(2).message().contains('2'));
-    ledger
-        .record(&report(2, 12, 1, Started, 0, 0, 10), Secs(0))
-        .unwrap();
+    record(&ledger, &report(2, 12, 1, Started, 0, 0, 10), Secs(0)).unwrap();
     // Finishing one frees a slot.
-    ledger
-        .record(&report(1, 11, 1, Completed, 0, 10, 0), Secs(5))
-        .unwrap();
-    ledger
-        .record(&report(1, 12, 1, Started, 0, 0, 10), Secs(6))
-        .unwrap();
+    record(&ledger, &report(1, 11, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
+    record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(6)).unwrap();
 }
 
 #[test]
 fn expiry_closes_silent_sessions_and_their_live_counts() {
     let ledger = Ledger::new(LedgerConfig::default());
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 11, 1, Started, 0, 0, 0), Secs(100))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, 0), Secs(100)).unwrap();
     assert_eq!(ledger.expire(Secs(50)), 1);
     assert_eq!(ledger.sessions(), 1);
     assert_eq!(ledger.activity(MemberId(1)).len(), 1);
@@ -313,16 +414,10 @@ fn expiry_closes_silent_sessions_and_their_live_counts() {
 #[test]
 fn restored_credit_adds_to_what_accrued_meanwhile() {
     let ledger = Ledger::new(LedgerConfig::default());
-    ledger
-        .record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0))
-        .unwrap();
-    ledger
-        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 1, Regular, MIB, 0, 0), Secs(10)).unwrap();
     let failed = ledger.take_pending();
-    ledger
-        .record(&report(1, 10, 1, Regular, 3 * MIB, 0, 0), Secs(20))
-        .unwrap();
+    record(&ledger, &report(1, 10, 1, Regular, 3 * MIB, 0, 0), Secs(20)).unwrap();
     ledger.restore(failed);
     assert!(ledger.backlog() >= 1);
     assert_eq!(ledger.take_pending()[0].credit.uploaded, 3 * MIB);
@@ -375,7 +470,7 @@ proptest! {
                 continue;
             }
             let r = report(1, 10, step.peer, step.event, counters[p], 0, 0);
-            ledger.record(&r, Secs(10 * (i as u32 + 1))).unwrap();
+            record(&ledger, &r, Secs(10 * (i as u32 + 1))).unwrap();
         }
         let credited: u64 = ledger.take_pending().iter().map(|e| e.credit.uploaded).sum();
         prop_assert!(credited <= truth, "credited {credited} > truth {truth}");
@@ -384,11 +479,11 @@ proptest! {
     #[test]
     fn an_in_order_session_from_started_is_credited_in_full(rises in prop::collection::vec(0u64..100 * MIB, 1..30)) {
         let ledger = Ledger::new(LedgerConfig::default());
-        ledger.record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+        record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
         let mut up = 0;
         for (i, rise) in rises.iter().enumerate() {
             up += rise;
-            ledger.record(&report(1, 10, 1, Regular, up, 0, 0), Secs(10 * (i as u32 + 1))).unwrap();
+            record(&ledger, &report(1, 10, 1, Regular, up, 0, 0), Secs(10 * (i as u32 + 1))).unwrap();
         }
         let credited: u64 = ledger.take_pending().iter().map(|e| e.credit.uploaded).sum();
         prop_assert_eq!(credited, up);

@@ -81,9 +81,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             config.network.trusted_proxies.clone(),
         ));
     if tracker.accounting().is_some() {
-        let members = Arc::new(accounting::Members::new());
         let ledger = Arc::new(accounting::Ledger::new(config.accounting.ledger_config()));
-        tracker = tracker.with_accounting(members, ledger);
+        tracker = tracker.with_accounting(ledger);
     }
     let tracker = Arc::new(tracker);
     // Loaded before any listener is bound: no announce can come in to an

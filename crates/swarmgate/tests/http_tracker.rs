@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use support::{announce_query, bbytes, bint, hash, http_get, pct, peer, start, start_on};
 
@@ -253,6 +254,11 @@ async fn a_passkey_path_that_is_not_32_hex_characters_is_refused() {
         "g".repeat(32),
         "0".repeat(31),
         "0".repeat(33),
+        String::new(),
+        // Passkeys are not percent-decoded, over HTTP as over UDP.
+        format!("%30{}", &PASSKEY[1..]),
+        format!("{PASSKEY}/more"),
+        format!("../{PASSKEY}"),
     ];
     for passkey in &bad {
         for path in [
@@ -274,5 +280,23 @@ async fn a_passkey_path_that_is_not_32_hex_characters_is_refused() {
     let files = decoded.value.get(b"files").unwrap();
     let counts = &files.value.get(&hash(41).0).unwrap().value;
     assert_eq!(counts.get(b"complete").unwrap().value.as_int(), Some(0));
+
+    // Other paths are not the tracker's; other methods are not allowed.
+    for path in ["/", "/announcement", &format!("/x/{PASSKEY}")] {
+        assert_eq!(http_get(A, addr, path).0, 404, "{path}");
+    }
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /announce/{PASSKEY}?{q} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 405"), "{response}");
+    assert!(
+        response.to_ascii_lowercase().contains("allow: get,head"),
+        "{response}"
+    );
     server.running.stop().await.unwrap();
 }

@@ -425,14 +425,18 @@ async fn a_rotated_passkey_is_refused_within_a_second_over_udp_and_http() {
     let body = http_announce(s, A, &format!("/announce/{new}"), 1, (0, 0, 0), "");
     assert_eq!(failure_reason(&body), None);
 
-    // Disabling works the same way.
+    // Disabling works the same way, also for a client whose session was
+    // open (the ledger credits an open session without the directory).
+    let bob = format!("/announce/{}", key(BOB));
+    let body = http_announce(s, B, &bob, 1, (0, 0, 0), "started");
+    assert_eq!(failure_reason(&body), None);
     let store = store::Store::open_in_dir(s.data_dir.path()).await.unwrap();
     store.set_disabled(setup.bob, true).await.unwrap();
     store.close().await;
     swarmgate::reload::send_command(s.data_dir.path(), "members reload")
         .await
         .unwrap();
-    let body = http_announce(s, B, &format!("/announce/{}", key(BOB)), 1, (0, 0, 0), "");
+    let body = http_announce(s, B, &bob, 1, (0, 0, 0), "");
     assert!(
         failure_reason(&body)
             .unwrap()

@@ -23,8 +23,8 @@ use crate::service::{AnnounceInput, Rejection, Tracker, Unlisted};
 use crate::stats::bump;
 use accounting::{Passkey, PasskeyInUrl};
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::cell::RefCell;
@@ -38,44 +38,60 @@ use tracker_proto::http::{
 /// The tracker routes. Serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()`: the client
 /// address is the socket's peer address, never a header.
+///
+/// `/announce/<passkey>` and `/scrape/<passkey>` are read by
+/// [`with_passkey`] from the raw path rather than through a route
+/// parameter: a parameter costs every private announce a map of
+/// parameters and a percent-decoded copy, and a passkey needs neither (a
+/// percent-encoded one is malformed, as over UDP).
 pub fn router(tracker: Arc<Tracker>) -> Router {
     Router::new()
         .route("/announce", get(announce))
-        .route("/announce/{passkey}", get(announce_with_passkey))
         .route("/scrape", get(scrape))
-        .route("/scrape/{passkey}", get(scrape_with_passkey))
+        .fallback(with_passkey)
         .with_state(tracker)
 }
 
 /// The refusal of a passkey segment that cannot be a passkey.
 pub const MALFORMED_PASSKEY: &str = "malformed passkey in the announce URL";
 
-async fn announce_with_passkey(
+/// Everything but `/announce` and `/scrape`: a passkey URL, or 404.
+async fn with_passkey(
     State(tracker): State<Arc<Tracker>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(passkey): Path<String>,
+    method: Method,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(passkey) = Passkey::parse(passkey.as_bytes()) else {
-        bump(&tracker.stats().http.announces);
-        return malformed_passkey(&tracker);
+    let path = uri.path();
+    let (announce, segment) = match (
+        path.strip_prefix("/announce/"),
+        path.strip_prefix("/scrape/"),
+    ) {
+        (Some(segment), _) => (true, segment),
+        (None, Some(segment)) => (false, segment),
+        (None, None) => return StatusCode::NOT_FOUND.into_response(),
     };
-    serve_announce(&tracker, peer, &headers, &uri, Some(passkey))
-}
-
-async fn scrape_with_passkey(
-    State(tracker): State<Arc<Tracker>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(passkey): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let Some(passkey) = Passkey::parse(passkey.as_bytes()) else {
-        bump(&tracker.stats().http.scrapes);
-        return malformed_passkey(&tracker);
-    };
-    serve_scrape(&tracker, peer, &headers, &uri, PasskeyInUrl::Found(passkey))
+    if method != Method::GET && method != Method::HEAD {
+        let allow = [(header::ALLOW, HeaderValue::from_static("GET,HEAD"))];
+        return (StatusCode::METHOD_NOT_ALLOWED, allow).into_response();
+    }
+    let passkey = Passkey::parse(segment.as_bytes());
+    let stats = &tracker.stats().http;
+    match (announce, passkey) {
+        (true, Some(passkey)) => serve_announce(&tracker, peer, &headers, &uri, Some(passkey)),
+        (false, Some(passkey)) => {
+            serve_scrape(&tracker, peer, &headers, &uri, PasskeyInUrl::Found(passkey))
+        }
+        (true, None) => {
+            bump(&stats.announces);
+            malformed_passkey(&tracker)
+        }
+        (false, None) => {
+            bump(&stats.scrapes);
+            malformed_passkey(&tracker)
+        }
+    }
 }
 
 thread_local! {

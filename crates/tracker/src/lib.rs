@@ -8,7 +8,7 @@
 //! - [`udp`]: blocking worker threads on one socket, each with its own
 //!   buffers, so the hot path allocates nothing per datagram.
 //! - [`http`]: an axum router for `/announce` and `/scrape`, bare and
-//!   with a passkey segment (`/announce/{passkey}`).
+//!   with a passkey segment (`/announce/<passkey>`).
 //! - [`catalog`]: the info-hashes served in mode `listed` (approved
 //!   releases), and how a removal evicts a torrent's peers at once.
 //! - [`stats`]: counters for every request and every kind of bad input.

@@ -12,7 +12,7 @@
 use crate::catalog::Catalog;
 use crate::client_ip::TrustedProxies;
 use crate::stats::Stats;
-use accounting::{Counters, Ledger, Members, PasskeyInUrl, Refusal, Report};
+use accounting::{Counters, Ledger, Members, NotRecorded, PasskeyInUrl, Refusal, Report};
 use policy::{Policy, PolicyHandle, Scope};
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
@@ -136,6 +136,15 @@ pub struct Accounting {
     pub ledger: Arc<Ledger>,
 }
 
+impl Accounting {
+    fn new(ledger: Arc<Ledger>) -> Self {
+        Self {
+            members: Arc::new(Members::closing_sessions_in(Arc::clone(&ledger))),
+            ledger,
+        }
+    }
+}
+
 /// The tracker: swarm store, clock, connection-id secret and counters.
 #[derive(Debug)]
 pub struct Tracker {
@@ -193,22 +202,22 @@ impl Tracker {
                 Some(Catalog::new(Arc::clone(&self.swarm)))
             }
         };
-        self.accounting = (mode == TrackerMode::Private).then(|| Accounting {
-            members: Arc::new(Members::new()),
-            ledger: Arc::new(Ledger::new(accounting::LedgerConfig::default())),
-        });
+        self.accounting = (mode == TrackerMode::Private)
+            .then(|| Accounting::new(Arc::new(Ledger::new(accounting::LedgerConfig::default()))));
         self
     }
 
-    /// Mode `private`'s member directory and ledger (the mode must be
-    /// `private` already).
-    pub fn with_accounting(mut self, members: Arc<Members>, ledger: Arc<Ledger>) -> Self {
+    /// Mode `private` with `ledger` (the mode must be `private` already)
+    /// and an empty member directory that closes the ledger's sessions of
+    /// every passkey it stops knowing: the ledger trusts an open session's
+    /// passkey until then.
+    pub fn with_accounting(mut self, ledger: Arc<Ledger>) -> Self {
         debug_assert!(
             self.accounting.is_some(),
             "with_accounting outside mode private"
         );
         if self.accounting.is_some() {
-            self.accounting = Some(Accounting { members, ledger });
+            self.accounting = Some(Accounting::new(ledger));
         }
         self
     }
@@ -325,19 +334,20 @@ impl Tracker {
             return Ok(self.swarm.announce(&announce, now, peers));
         };
         if let Some(accounting) = &self.accounting {
-            let member = match input.passkey {
-                PasskeyInUrl::Found(passkey) => accounting
-                    .members
-                    .get(&passkey)
-                    .ok_or(Rejection::UnknownPasskey)?,
+            let passkey = match input.passkey {
+                PasskeyInUrl::Found(passkey) => passkey,
                 PasskeyInUrl::Missing => return Err(Rejection::NoPasskey),
                 PasskeyInUrl::Malformed => return Err(Rejection::MalformedPasskey),
             };
-            let release = catalog
-                .release(&input.info_hash)
-                .ok_or(Rejection::Unlisted)?;
+            let Some(release) = catalog.release(&input.info_hash) else {
+                // Only members learn whether a hash is listed.
+                return Err(match accounting.members.get(&passkey) {
+                    Some(_) => Rejection::Unlisted,
+                    None => Rejection::UnknownPasskey,
+                });
+            };
             let report = Report {
-                member,
+                passkey,
                 release,
                 info_hash: input.info_hash,
                 peer_id: input.peer_id,
@@ -348,10 +358,15 @@ impl Tracker {
                 },
                 left: input.left,
             };
+            // The directory is asked only when the ledger has no session
+            // for this passkey, peer and torrent.
             accounting
                 .ledger
-                .record(&report, now)
-                .map_err(Rejection::Rule)?;
+                .record(&report, now, |passkey| accounting.members.get(passkey))
+                .map_err(|not| match not {
+                    NotRecorded::UnknownPasskey => Rejection::UnknownPasskey,
+                    NotRecorded::Refused(refusal) => Rejection::Rule(refusal),
+                })?;
         }
         self.swarm
             .announce_listed(&announce, now, peers)
