@@ -1,10 +1,9 @@
-//! The accounting work an announce adds in mode `private`: a passkey and a
-//! release lookup, then the ledger's record (which looks the passkey up
-//! only to open a session).
+//! The accounting work an announce adds in mode `private`: the ledger's
+//! record (which looks the passkey up only to open a session), and the
+//! passkey lookup alone.
 
 use accounting::{
-    Counters, Ledger, LedgerConfig, Member, MemberId, Members, Passkey, Release, ReleaseId,
-    Releases, Report,
+    Counters, Ledger, LedgerConfig, Member, MemberId, Members, Passkey, Release, ReleaseId, Report,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -12,7 +11,6 @@ use swarm::Secs;
 use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
 
 const MEMBERS: u64 = 100_000;
-const RELEASES: u64 = 100_000;
 
 fn passkey(n: u64) -> Passkey {
     let mut key = [0u8; 16];
@@ -38,16 +36,6 @@ fn bench(c: &mut Criterion) {
             },
         )
     }));
-    let releases = Releases::new();
-    releases.replace_all((0..RELEASES).map(|n| {
-        (
-            hash(n),
-            Release {
-                id: ReleaseId(n as i64),
-                freeleech: false,
-            },
-        )
-    }));
     let ledger = Ledger::new(LedgerConfig::default());
     let mut n = 0u64;
     let mut now = 0u32;
@@ -55,12 +43,6 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             n = n.wrapping_add(7919) % MEMBERS;
             black_box(members.get(&passkey(n)))
-        })
-    });
-    c.bench_function("release lookup (100k releases)", |b| {
-        b.iter(|| {
-            n = n.wrapping_add(7919) % RELEASES;
-            black_box(releases.get(&hash(n)))
         })
     });
     c.bench_function("ledger record (~1M sessions)", |b| {

@@ -1,10 +1,10 @@
-//! Read-mostly maps the tracker consults on every announce: passkey ->
-//! member ([`Members`]) and info-hash -> release ([`Releases`]).
+//! The read-mostly map the tracker consults to open a session: passkey ->
+//! member ([`Members`]), and the ids and release details the ledger keeps.
 //!
-//! Announces read them millions of times a second; the portal changes them
-//! a few times a minute (a passkey rotated, an account disabled, a release
-//! approved). So each is split into shards, and each shard is an immutable
-//! `HashMap` behind an `ArcSwap`: a read is an atomic load and a probe,
+//! Announces read it up to millions of times a second; the portal changes
+//! it a few times a minute (a passkey rotated, an account disabled). So
+//! it is split into shards, and each shard is an immutable `HashMap`
+//! behind an `ArcSwap`: a read is an atomic load and a probe,
 //! with no lock and no write to a shared cache line; a change copies one
 //! shard (1/64 of the map) and swaps it in. A writer lock only orders
 //! writers. Changes are visible to the next announce.
@@ -21,10 +21,9 @@ const SHARDS: usize = 64;
 /// A sharded copy-on-write map.
 ///
 /// Hashed with foldhash (seeded per map) rather than std's SipHash: the
-/// keys are server-made passkeys and approved info-hashes, so an
-/// announcer cannot choose what is stored, only what is looked up, and
-/// foldhash takes a fraction of SipHash's time on these 16- and 20-byte
-/// keys, twice per announce.
+/// keys are server-made passkeys, so an announcer cannot choose what is
+/// stored, only what is looked up, and foldhash takes a fraction of
+/// SipHash's time on these 16-byte keys.
 pub(crate) struct SnapshotMap<K, V> {
     shards: Box<[ArcSwap<HashMap<K, V>>]>,
     hasher: RandomState,
@@ -259,61 +258,6 @@ impl Members {
         }
         self.replace_all(members);
         true
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Info-hash -> release, for every hash a listed release is announced
-/// under (a hybrid release has two).
-pub struct Releases {
-    map: SnapshotMap<tracker_proto::InfoHash, Release>,
-}
-
-impl fmt::Debug for Releases {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Releases")
-            .field("len", &self.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for Releases {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Releases {
-    pub fn new() -> Self {
-        Self {
-            map: SnapshotMap::new(),
-        }
-    }
-
-    pub fn get(&self, info_hash: &tracker_proto::InfoHash) -> Option<Release> {
-        self.map.get(info_hash)
-    }
-
-    pub fn insert(&self, info_hash: tracker_proto::InfoHash, release: Release) {
-        self.map.insert(info_hash, release);
-    }
-
-    pub fn remove(&self, info_hash: &tracker_proto::InfoHash) -> Option<Release> {
-        self.map.remove(info_hash)
-    }
-
-    pub fn replace_all(
-        &self,
-        releases: impl IntoIterator<Item = (tracker_proto::InfoHash, Release)>,
-    ) {
-        self.map.replace_all(releases, |_, _| true);
     }
 
     pub fn len(&self) -> usize {

@@ -1,14 +1,14 @@
-//! Private tracking: who announces (passkey -> member), for which release
-//! (info-hash -> release), and how many bytes each member moved per
-//! release.
+//! Private tracking: who announces (passkey -> member) and how many bytes
+//! each member moved per release (the tracker's catalog says which
+//! release an info-hash is).
 //!
 //! Pure: no I/O, no clock of its own (announces carry a [`swarm::Secs`]).
 //! The tracker calls it on the hot path in mode `private`; a background
 //! job in the binary moves the pending credit to the store.
 //!
 //! - [`Passkey`] and [`passkey_in_url`]: the secret in announce URLs.
-//! - [`Members`], [`Releases`]: read-mostly directories the portal keeps
-//!   in step with the store (copy-on-write shards, lock-free reads).
+//! - [`Members`]: the read-mostly directory the portal keeps in step with
+//!   the store (copy-on-write shards, lock-free reads).
 //! - [`delta`]: what one announce credits; never more than the truth.
 //! - [`Ledger`]: sessions, live seeding/leeching per member, and credit
 //!   summed in memory until [`Ledger::take_pending`].
@@ -19,7 +19,7 @@ mod ledger;
 mod passkey;
 
 pub use delta::Counters;
-pub use directory::{Member, MemberId, Members, Release, ReleaseId, Releases};
+pub use directory::{Member, MemberId, Members, Release, ReleaseId};
 pub use ledger::{
     Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, Report,
 };

@@ -10,17 +10,18 @@ use crate::torrent::{ByFamily, Torrent};
 use crate::{Announce, FamilyTotals, PeerOut, PeerTotals, SwarmCounts};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use tracker_proto::{AnnounceEvent, InfoHash};
 
 pub(crate) struct Shard {
     /// Only torrents with peers: an emptied torrent is removed at once.
     torrents: HashMap<InfoHash, Torrent, KeyedHasher>,
-    /// The listed info-hashes of this shard (see the crate docs,
-    /// "Listing"); empty, and never allocated, when nothing is listed.
-    listed: HashSet<InfoHash, KeyedHasher>,
+    /// The listed info-hashes of this shard with their tags (see the
+    /// crate docs, "Listing"); empty, and never allocated, when nothing is
+    /// listed.
+    listed: HashMap<InfoHash, u64, KeyedHasher>,
     /// Apart from `torrents` so that counts outlive the swarm; never
     /// removed, a download stays counted.
     completed: HashMap<InfoHash, Completed, KeyedHasher>,
@@ -46,7 +47,7 @@ impl Shard {
     pub(crate) fn new() -> Self {
         Self {
             torrents: HashMap::default(),
-            listed: HashSet::default(),
+            listed: HashMap::default(),
             completed: HashMap::default(),
             dirty: Vec::new(),
             peers: ByFamily::default(),
@@ -150,24 +151,30 @@ impl Shard {
         torrent.seeders() + torrent.leechers()
     }
 
-    pub(crate) fn is_listed(&self, info_hash: &InfoHash) -> bool {
-        self.listed.contains(info_hash)
+    /// `info_hash`'s tag, if it is listed.
+    pub(crate) fn listed_tag(&self, info_hash: &InfoHash) -> Option<u64> {
+        self.listed.get(info_hash).copied()
     }
 
-    pub(crate) fn list(&mut self, info_hash: InfoHash) -> bool {
-        self.listed.insert(info_hash)
+    pub(crate) fn list(&mut self, info_hash: InfoHash, tag: u64) -> bool {
+        self.listed.insert(info_hash, tag).is_none()
     }
 
     /// Unlists `info_hash` and drops its peers, under one lock.
     pub(crate) fn unlist(&mut self, info_hash: &InfoHash) -> bool {
         self.remove_torrent(info_hash);
-        self.listed.remove(info_hash)
+        self.listed.remove(info_hash).is_some()
     }
 
     /// Makes `listed` this shard's listed set, dropping the peers of every
     /// torrent no longer in it.
-    pub(crate) fn replace_listed(&mut self, listed: HashSet<InfoHash, KeyedHasher>) {
-        let gone: Vec<InfoHash> = self.listed.difference(&listed).copied().collect();
+    pub(crate) fn replace_listed(&mut self, listed: HashMap<InfoHash, u64, KeyedHasher>) {
+        let gone: Vec<InfoHash> = self
+            .listed
+            .keys()
+            .filter(|hash| !listed.contains_key(*hash))
+            .copied()
+            .collect();
         for info_hash in &gone {
             self.remove_torrent(info_hash);
         }

@@ -195,8 +195,8 @@ fn remove_torrent_drops_its_peers_and_keeps_its_completed_count() {
 #[test]
 fn announce_listed_serves_only_listed_torrents_and_records_nothing_else() {
     let swarm = swarm();
-    assert!(swarm.list(hash(1)));
-    assert!(!swarm.list(hash(1)), "listing twice changes nothing");
+    assert!(swarm.list(hash(1), 0));
+    assert!(!swarm.list(hash(1), 0), "listing twice changes nothing");
     let mut out = vec![PeerOut {
         peer_id: id(9),
         addr: v4(9),
@@ -221,10 +221,36 @@ fn announce_listed_serves_only_listed_torrents_and_records_nothing_else() {
 }
 
 #[test]
+fn announce_listed_with_hands_over_the_tag_and_records_nothing_when_refused() {
+    let swarm = swarm();
+    swarm.list(hash(1), 41);
+    assert!(
+        !swarm.list(hash(1), 42),
+        "listed again: the tag is replaced"
+    );
+    let mut out = Vec::new();
+    let mut seen = None;
+    let refused = swarm.announce_listed_with(&seeder(1, 1, v4(1)), T0, &mut out, |tag| {
+        seen = Some(tag);
+        Err("no")
+    });
+    assert_eq!((refused, seen), (Some(Err("no")), Some(42)));
+    assert_eq!(swarm.scrape_listed(&hash(1)), Some(counts(0, 0, 0)));
+    let served =
+        swarm.announce_listed_with(&seeder(1, 1, v4(1)), T0, &mut out, |_| Ok::<_, ()>(()));
+    assert_eq!(served, Some(Ok(counts(1, 0, 0))));
+    let unlisted =
+        swarm.announce_listed_with(&seeder(2, 1, v4(1)), T0, &mut out, |_| -> Result<(), ()> {
+            panic!("asked about a hash that is not listed")
+        });
+    assert_eq!(unlisted, None);
+}
+
+#[test]
 fn unlist_drops_the_torrents_peers_and_refuses_its_next_announce() {
     let swarm = swarm();
-    swarm.list(hash(1));
-    swarm.list(hash(2));
+    swarm.list(hash(1), 0);
+    swarm.list(hash(2), 0);
     let mut out = Vec::new();
     swarm.announce_listed(&seeder(1, 1, v4(1)), T0, &mut out);
     swarm.announce_listed(&leecher(2, 2, v4(2)), T0, &mut out);
@@ -243,14 +269,15 @@ fn unlist_drops_the_torrents_peers_and_refuses_its_next_announce() {
 #[test]
 fn replace_listed_keeps_the_peers_of_torrents_still_listed() {
     let swarm = swarm();
-    swarm.replace_listed((0..50).map(hash));
+    swarm.replace_listed((0..50).map(|n| (hash(n), n.into())));
     assert_eq!(swarm.listed_count(), 50);
     let mut out = Vec::new();
     swarm.announce_listed(&seeder(7, 1, v4(1)), T0, &mut out);
     swarm.announce_listed(&seeder(8, 1, v4(1)), T0, &mut out);
 
-    swarm.replace_listed([hash(8), hash(99)]);
+    swarm.replace_listed([(hash(8), 80), (hash(99), 99)]);
     assert_eq!(swarm.listed_count(), 2);
+    assert_eq!(swarm.listed_tag(&hash(8)), Some(80), "the new tag");
     assert!(swarm.is_listed(&hash(99)) && !swarm.is_listed(&hash(7)));
     assert_eq!(swarm.scrape(&hash(7)), counts(0, 0, 0));
     assert_eq!(swarm.scrape(&hash(8)), counts(1, 0, 0));

@@ -28,10 +28,11 @@
 //!
 //! # Which release a hash belongs to
 //!
-//! Beside the listed set, the catalog maps each hash to its release (id
-//! and freeleech flag) in an [`accounting::Releases`] directory, which
-//! mode `private` reads to credit an announce to the right release: a
-//! lock-free read of a copy-on-write shard.
+//! Each listed hash carries its release (id and freeleech flag) as the
+//! swarm's tag for it, so mode `private` learns the release to credit
+//! from the probe of the listed table its announce makes anyway
+//! ([`Catalog::release_of_tag`], [`swarm::Swarm::announce_listed_with`]):
+//! no second table and no second cache miss per announce.
 //!
 //! # No peer outlives its listing
 //!
@@ -39,7 +40,7 @@
 //! it take, so once [`Catalog::remove`] returns, no peer of that torrent
 //! is in the swarm and none can be added.
 
-use accounting::{Release, Releases};
+use accounting::{Release, ReleaseId};
 use std::fmt;
 use std::sync::Arc;
 use swarm::Swarm;
@@ -49,7 +50,6 @@ use tracker_proto::InfoHash;
 /// modes `listed` and `private` ([`crate::Tracker::catalog`]).
 pub struct Catalog {
     swarm: Arc<Swarm>,
-    releases: Releases,
 }
 
 /// Shows the size only, like the swarm.
@@ -61,18 +61,32 @@ impl fmt::Debug for Catalog {
     }
 }
 
+/// The freeleech flag's bit in a tag; the id takes the 63 bits below it
+/// (release ids are positive `i64`s).
+const FREELEECH: u64 = 1 << 63;
+
+fn tag_of(release: Release) -> u64 {
+    debug_assert!(release.id.0 >= 0, "release ids are positive");
+    (release.id.0 as u64 & !FREELEECH) | if release.freeleech { FREELEECH } else { 0 }
+}
+
 impl Catalog {
     /// The catalog of `swarm`, whose removals drop peers from it.
     pub fn new(swarm: Arc<Swarm>) -> Self {
-        Self {
-            swarm,
-            releases: Releases::new(),
-        }
+        Self { swarm }
     }
 
     /// The release `info_hash` is listed for.
     pub fn release(&self, info_hash: &InfoHash) -> Option<Release> {
-        self.releases.get(info_hash)
+        self.swarm.listed_tag(info_hash).map(Self::release_of_tag)
+    }
+
+    /// The release a swarm tag of this catalog's stands for.
+    pub fn release_of_tag(tag: u64) -> Release {
+        Release {
+            id: ReleaseId((tag & !FREELEECH) as i64),
+            freeleech: tag & FREELEECH != 0,
+        }
     }
 
     /// Whether `info_hash` is listed.
@@ -85,8 +99,7 @@ impl Catalog {
     /// release's details are updated all the same, e.g. its freeleech
     /// flag).
     pub fn insert(&self, info_hash: InfoHash, release: Release) -> bool {
-        self.releases.insert(info_hash, release);
-        self.swarm.list(info_hash)
+        self.swarm.list(info_hash, tag_of(release))
     }
 
     /// Unlists `info_hash` and drops its peers from the swarm; the next
@@ -94,19 +107,18 @@ impl Catalog {
     /// (its peers, if any, are dropped all the same). The completed count
     /// stays, so listing the hash again carries on counting.
     pub fn remove(&self, info_hash: &InfoHash) -> bool {
-        let listed = self.swarm.unlist(info_hash);
-        self.releases.remove(info_hash);
-        listed
+        self.swarm.unlist(info_hash)
     }
 
     /// Makes `hashes` the whole catalog (at start, or to resynchronise
     /// with the store), dropping the peers of every hash that is no longer
     /// listed. Shards change one after another, each at once.
     pub fn replace_all(&self, hashes: impl IntoIterator<Item = (InfoHash, Release)>) {
-        let hashes: Vec<(InfoHash, Release)> = hashes.into_iter().collect();
-        self.releases.replace_all(hashes.iter().copied());
-        self.swarm
-            .replace_listed(hashes.into_iter().map(|(hash, _)| hash));
+        self.swarm.replace_listed(
+            hashes
+                .into_iter()
+                .map(|(hash, release)| (hash, tag_of(release))),
+        );
     }
 
     /// How many info-hashes are listed.
@@ -122,7 +134,6 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use accounting::ReleaseId;
     use std::net::SocketAddr;
     use swarm::{Announce, PeerOut, Secs, SwarmConfig};
     use tracker_proto::{AnnounceEvent, PeerId};
@@ -166,6 +177,12 @@ mod tests {
         );
         assert!(catalog.contains(&hash(1)));
         assert_eq!(catalog.release(&hash(1)), Some(release(1)));
+        let free = Release {
+            id: ReleaseId(i64::MAX),
+            freeleech: true,
+        };
+        assert!(!catalog.insert(hash(1), free), "details are updated");
+        assert_eq!(catalog.release(&hash(1)), Some(free));
         assert!(!catalog.contains(&hash(2)));
         assert_eq!(catalog.len(), 1);
         assert!(catalog.remove(&hash(1)));

@@ -330,25 +330,27 @@ impl Tracker {
             numwant: input.numwant.map(|n| n as usize),
         };
         let now = self.clock.now();
-        let Some(catalog) = &self.catalog else {
+        if self.catalog.is_none() {
             return Ok(self.swarm.announce(&announce, now, peers));
+        }
+        let Some(accounting) = &self.accounting else {
+            return self
+                .swarm
+                .announce_listed(&announce, now, peers)
+                .ok_or(Rejection::Unlisted);
         };
-        if let Some(accounting) = &self.accounting {
-            let passkey = match input.passkey {
-                PasskeyInUrl::Found(passkey) => passkey,
-                PasskeyInUrl::Missing => return Err(Rejection::NoPasskey),
-                PasskeyInUrl::Malformed => return Err(Rejection::MalformedPasskey),
-            };
-            let Some(release) = catalog.release(&input.info_hash) else {
-                // Only members learn whether a hash is listed.
-                return Err(match accounting.members.get(&passkey) {
-                    Some(_) => Rejection::Unlisted,
-                    None => Rejection::UnknownPasskey,
-                });
-            };
+        let passkey = match input.passkey {
+            PasskeyInUrl::Found(passkey) => passkey,
+            PasskeyInUrl::Missing => return Err(Rejection::NoPasskey),
+            PasskeyInUrl::Malformed => return Err(Rejection::MalformedPasskey),
+        };
+        // Under the swarm's shard lock, with the release the listed hash is
+        // tagged with; the directory is asked only when the ledger has no
+        // session for this passkey, peer and torrent.
+        let credit = |tag| {
             let report = Report {
                 passkey,
-                release,
+                release: Catalog::release_of_tag(tag),
                 info_hash: input.info_hash,
                 peer_id: input.peer_id,
                 event: input.event,
@@ -358,19 +360,25 @@ impl Tracker {
                 },
                 left: input.left,
             };
-            // The directory is asked only when the ledger has no session
-            // for this passkey, peer and torrent.
             accounting
                 .ledger
                 .record(&report, now, |passkey| accounting.members.get(passkey))
                 .map_err(|not| match not {
                     NotRecorded::UnknownPasskey => Rejection::UnknownPasskey,
                     NotRecorded::Refused(refusal) => Rejection::Rule(refusal),
-                })?;
+                })
+        };
+        match self
+            .swarm
+            .announce_listed_with(&announce, now, peers, credit)
+        {
+            Some(served) => served,
+            // Only members learn whether a hash is listed.
+            None => Err(match accounting.members.get(&passkey) {
+                Some(_) => Rejection::Unlisted,
+                None => Rejection::UnknownPasskey,
+            }),
         }
-        self.swarm
-            .announce_listed(&announce, now, peers)
-            .ok_or(Rejection::Unlisted)
     }
 
     /// Mode `private`: whether a scrape's passkey belongs to a member.
