@@ -276,7 +276,7 @@ async fn an_announce_carrying_a_passkey_as_url_data_is_served() {
             key: 7,
             num_want: None,
             port: 6881,
-            url_data: b"/announce/0123456789abcdef0123456789abcdef".to_vec(),
+            url_data: b"/announce/0123456789abcdef0123456789abcdef"[..].into(),
         },
     ));
     assert_eq!(v4_peers(&response).0, 1, "served, and counted as a seeder");

@@ -24,7 +24,7 @@ fn udp_announce_bytes() -> Vec<u8> {
         key: 0xdead_beef,
         num_want: None,
         port: 6881,
-        url_data: b"/announce/0123456789abcdef0123456789abcdef".to_vec(),
+        url_data: b"/announce/0123456789abcdef0123456789abcdef"[..].into(),
     });
     let mut bytes = Vec::new();
     request.write_to(&mut bytes);

@@ -56,7 +56,7 @@ fn announce_request() -> impl Strategy<Value = AnnounceRequest> {
                 key,
                 num_want,
                 port,
-                url_data,
+                url_data: url_data.into(),
             },
         )
 }

@@ -164,7 +164,7 @@ impl UdpClient {
             key: 7,
             num_want: req.num_want,
             port: req.port,
-            url_data: req.url_data.as_bytes().to_vec(),
+            url_data: req.url_data.as_bytes().into(),
         }))
     }
 

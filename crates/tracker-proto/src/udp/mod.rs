@@ -35,6 +35,10 @@ pub use connection_id::ConnectionIds;
 pub use response::{AnnounceHeader, write_announce, write_error};
 use std::net::{SocketAddrV4, SocketAddrV6};
 
+/// BEP 41 URL data: bytes, inline up to 64 (build one from a `Vec<u8>`
+/// or a slice with `into()` / `UrlData::from_slice`).
+pub type UrlData = smallvec::SmallVec<[u8; 64]>;
+
 /// BEP 15's magic `protocol_id` of a connect request.
 pub const PROTOCOL_ID: u64 = 0x0417_2710_1980;
 
@@ -90,8 +94,10 @@ pub struct AnnounceRequest {
     pub num_want: Option<u32>,
     pub port: u16,
     /// BEP 41 URL data (all `URLData` options concatenated), e.g.
-    /// `/announce/<passkey>`; empty when absent.
-    pub url_data: Vec<u8>,
+    /// `/announce/<passkey>`; empty when absent. Kept inline up to 64
+    /// bytes (a passkey URL is 42): a private tracker parses one per
+    /// announce, and a heap copy each time showed in its profile.
+    pub url_data: UrlData,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@
 use super::reader::Reader;
 use super::{
     AnnounceRequest, ConnectRequest, ConnectionId, MAX_SCRAPE_HASHES, PROTOCOL_ID, Request,
-    RequestParseError, ScrapeRequest, TransactionId, action,
+    RequestParseError, ScrapeRequest, TransactionId, UrlData, action,
 };
 use crate::{AnnounceEvent, InfoHash, PeerId};
 
@@ -168,8 +168,8 @@ fn parse_announce(
 /// datagram. A truncated option ends parsing without an error and keeps the
 /// URL data of the whole options before it: real trackers accept such
 /// requests, and the announce itself is intact.
-fn read_url_data(r: &mut Reader<'_>) -> Vec<u8> {
-    let mut url_data = Vec::new();
+fn read_url_data(r: &mut Reader<'_>) -> UrlData {
+    let mut url_data = UrlData::new();
     while let Some(kind) = r.u8() {
         match kind {
             OPTION_END => break,
@@ -233,7 +233,7 @@ mod tests {
             key: 0xdead_beef,
             num_want: None,
             port: 6881,
-            url_data: url_data.to_vec(),
+            url_data: url_data.into(),
         }
     }
 
@@ -364,7 +364,7 @@ mod tests {
         let Ok(Request::Announce(a)) = Request::parse(&bytes) else {
             panic!()
         };
-        assert_eq!(a.url_data, b"/announce?a=b");
+        assert_eq!(a.url_data.as_slice(), b"/announce?a=b");
     }
 
     #[test]
@@ -375,7 +375,7 @@ mod tests {
         let Ok(Request::Announce(a)) = Request::parse(&bytes) else {
             panic!()
         };
-        assert_eq!(a.url_data, b"/x");
+        assert_eq!(a.url_data.as_slice(), b"/x");
     }
 
     #[test]
@@ -385,13 +385,17 @@ mod tests {
         let Ok(Request::Announce(a)) = Request::parse(&bytes) else {
             panic!()
         };
-        assert_eq!(a.url_data, b"/announce");
+        assert_eq!(a.url_data.as_slice(), b"/announce");
 
         bytes.truncate(bytes.len() - 5);
         let Ok(Request::Announce(a)) = Request::parse(&bytes) else {
             panic!()
         };
-        assert_eq!(a.url_data, b"/announce", "option type without a length");
+        assert_eq!(
+            a.url_data.as_slice(),
+            b"/announce",
+            "option type without a length"
+        );
     }
 
     #[test]
