@@ -237,8 +237,8 @@ impl Members {
         let gone = self
             .map
             .replace_all(members, |before, now| before.id == now.id);
-        for passkey in &gone {
-            self.revoked(passkey);
+        if let Some(ledger) = &self.ledger {
+            ledger.close_passkeys(gone);
         }
     }
 

@@ -48,8 +48,9 @@
 use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
 use crate::directory::{Member, MemberId, Release, ReleaseId};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use swarm::Secs;
@@ -256,6 +257,8 @@ pub struct LedgerStats {
 /// Live sessions and pending credit of every member.
 pub struct Ledger {
     shards: Box<[Mutex<Shard>]>,
+    /// Picks a passkey's shard.
+    passkey_hasher: foldhash::fast::RandomState,
     config: LedgerConfig,
     site_freeleech: AtomicBool,
     stats: LedgerStats,
@@ -274,16 +277,22 @@ impl Ledger {
     pub fn new(config: LedgerConfig) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            passkey_hasher: foldhash::fast::RandomState::default(),
             site_freeleech: AtomicBool::new(config.site_freeleech),
             config,
             stats: LedgerStats::default(),
         }
     }
 
-    /// The shard of `passkey`'s sessions. Passkeys are random, made by
-    /// the server, so one byte of one picks a shard evenly.
+    /// The shard of `passkey`'s sessions, by a seeded hash: an announcer
+    /// may send any passkey, and must not be able to aim a flood of made-up
+    /// ones at one shard's lock.
+    fn shard_index(&self, passkey: &Passkey) -> usize {
+        (self.passkey_hasher.hash_one(passkey) >> 58) as usize % SHARDS
+    }
+
     fn shard(&self, passkey: &Passkey) -> MutexGuard<'_, Shard> {
-        lock(&self.shards[usize::from(passkey.0[0]) % SHARDS])
+        lock(&self.shards[self.shard_index(passkey)])
     }
 
     pub fn stats(&self) -> &LedgerStats {
@@ -389,17 +398,34 @@ impl Ledger {
     /// the passkey no longer works, so its next announce must ask the
     /// directory again (and be refused). Returns how many were closed.
     pub fn close_passkey(&self, passkey: &Passkey) -> usize {
-        let mut shard = self.shard(passkey);
-        let keys: Vec<SessionKey> = shard
-            .sessions
-            .keys()
-            .filter(|key| key.passkey == *passkey)
-            .copied()
-            .collect();
-        for key in &keys {
-            shard.close(key);
+        self.close_passkeys([*passkey])
+    }
+
+    /// [`Ledger::close_passkey`] for many passkeys (a reload that dropped
+    /// them): one scan of each shard concerned.
+    pub fn close_passkeys(&self, passkeys: impl IntoIterator<Item = Passkey>) -> usize {
+        let mut by_shard: Vec<HashSet<Passkey>> = (0..SHARDS).map(|_| HashSet::default()).collect();
+        for passkey in passkeys {
+            by_shard[self.shard_index(&passkey)].insert(passkey);
         }
-        keys.len()
+        let mut closed = 0;
+        for (shard, passkeys) in self.shards.iter().zip(&by_shard) {
+            if passkeys.is_empty() {
+                continue;
+            }
+            let mut shard = lock(shard);
+            let keys: Vec<SessionKey> = shard
+                .sessions
+                .keys()
+                .filter(|key| passkeys.contains(&key.passkey))
+                .copied()
+                .collect();
+            for key in &keys {
+                shard.close(key);
+            }
+            closed += keys.len();
+        }
+        closed
     }
 
     /// Closes sessions not heard from since `cutoff` (a client that
