@@ -6,8 +6,13 @@
 //! once, instead of in each server, and so is the tracker mode
 //! ([`TrackerMode`]): in mode `listed` an announce or scrape for a hash
 //! not in the [`Catalog`] is refused here, and in mode `private` the
-//! passkey is resolved to a member and the announce credited to them
-//! ([`accounting::Ledger`]) before the swarm sees it.
+//! announce is credited to the passkey's member ([`accounting::Ledger`])
+//! under the swarm's shard lock, before its peer is recorded; a refusal
+//! records nothing.
+//!
+//! Locks are taken in one order only: a swarm shard, then a ledger
+//! shard (the member directory takes none). Nothing that holds a ledger
+//! shard reaches for the swarm.
 
 use crate::catalog::Catalog;
 use crate::client_ip::TrustedProxies;
