@@ -123,6 +123,34 @@ fn within(actual: u64, expected: u64, percent: u64) -> bool {
     actual.abs_diff(expected) * 100 <= expected * percent
 }
 
+/// A libtorrent client (`lt_peer.py`) named `name` on `torrent`, saving
+/// to `dir`, as `role` from `ip`, giving up after `timeout` seconds (0:
+/// never), with `extra` flags.
+fn lt_peer(
+    name: &'static str,
+    torrent: &str,
+    dir: &Path,
+    (role, ip): (&str, &str),
+    timeout: &str,
+    extra: &[&str],
+) -> Peer {
+    let dir = dir.to_str().unwrap();
+    let mut args = vec![
+        "--torrent",
+        torrent,
+        "--save-dir",
+        dir,
+        "--role",
+        role,
+        "--listen-ip",
+        ip,
+        "--timeout",
+        timeout,
+    ];
+    args.extend_from_slice(extra);
+    Peer::spawn(name, "lt_peer.py", &args)
+}
+
 #[test]
 fn members_are_credited_for_a_real_transfer_and_a_made_up_passkey_is_refused() {
     require_clients();
@@ -151,23 +179,13 @@ fn members_are_credited_for_a_real_transfer_and_a_made_up_passkey_is_refused() {
     let nobody_url = format!("http://{}/announce/{}", server.http, key(0xee));
     let nobody_torrent = member_torrent(work.path(), &original, "nobody", &nobody_url);
 
-    let seed_dir = work.path().to_str().unwrap();
-    let mut seed = Peer::spawn(
+    let mut seed = lt_peer(
         "alice",
-        "lt_peer.py",
-        &[
-            "--torrent",
-            &alice_torrent,
-            "--save-dir",
-            seed_dir,
-            "--role",
-            "seed",
-            "--listen-ip",
-            SEEDER_IP,
-            "--timeout",
-            "0",
-            "--stop-on-stdin-eof",
-        ],
+        &alice_torrent,
+        work.path(),
+        ("seed", SEEDER_IP),
+        "0",
+        &["--stop-on-stdin-eof"],
     );
     seed.event("ready", Duration::from_secs(60));
     seed.wait_for(
@@ -178,24 +196,13 @@ fn members_are_credited_for_a_real_transfer_and_a_made_up_passkey_is_refused() {
 
     // A made-up passkey: refused with a reason the client shows.
     let stranger_dir = work.path().join("stranger");
-    let mut stranger = Peer::spawn(
+    let mut stranger = lt_peer(
         "stranger",
-        "lt_peer.py",
-        &[
-            "--torrent",
-            &nobody_torrent,
-            "--save-dir",
-            stranger_dir.to_str().unwrap(),
-            "--role",
-            "leech",
-            "--listen-ip",
-            "127.0.0.4",
-            "--timeout",
-            "0",
-            "--progress-every",
-            "0.5",
-            "--stop-on-stdin-eof",
-        ],
+        &nobody_torrent,
+        &stranger_dir,
+        ("leech", "127.0.0.4"),
+        "0",
+        &["--progress-every", "0.5", "--stop-on-stdin-eof"],
     );
     let refused = stranger.wait_for("the stranger's refusal", Duration::from_secs(30), |e| {
         e["last_tracker_error"]["message"]
@@ -206,21 +213,13 @@ fn members_are_credited_for_a_real_transfer_and_a_made_up_passkey_is_refused() {
     stranger.stop_quietly();
 
     let leech_dir = work.path().join("download");
-    let mut leech = Peer::spawn(
+    let mut leech = lt_peer(
         "bob",
-        "lt_peer.py",
-        &[
-            "--torrent",
-            &bob_torrent,
-            "--save-dir",
-            leech_dir.to_str().unwrap(),
-            "--role",
-            "leech",
-            "--listen-ip",
-            LEECHER_IP,
-            "--timeout",
-            "90",
-        ],
+        &bob_torrent,
+        &leech_dir,
+        ("leech", LEECHER_IP),
+        "90",
+        &[],
     );
     let finished = leech.event("finished", Duration::from_secs(120));
     assert_eq!(finished["sha256"], payload["sha256"]);
@@ -283,20 +282,13 @@ fn a_kill_minus_9_mid_transfer_never_inflates_the_totals() {
     let bob_torrent = member_torrent(work.path(), &original, "bob", &bob_url);
 
     let rate = RATE_KIB.to_string();
-    let mut seed = Peer::spawn(
+    let mut seed = lt_peer(
         "alice",
-        "lt_peer.py",
+        &alice_torrent,
+        work.path(),
+        ("seed", SEEDER_IP),
+        "0",
         &[
-            "--torrent",
-            &alice_torrent,
-            "--save-dir",
-            work.path().to_str().unwrap(),
-            "--role",
-            "seed",
-            "--listen-ip",
-            SEEDER_IP,
-            "--timeout",
-            "0",
             "--reannounce-every",
             "1",
             "--upload-limit-kib",
@@ -306,25 +298,13 @@ fn a_kill_minus_9_mid_transfer_never_inflates_the_totals() {
     );
     seed.event("ready", Duration::from_secs(60));
     let leech_dir = work.path().join("download");
-    let mut leech = Peer::spawn(
+    let mut leech = lt_peer(
         "bob",
-        "lt_peer.py",
-        &[
-            "--torrent",
-            &bob_torrent,
-            "--save-dir",
-            leech_dir.to_str().unwrap(),
-            "--role",
-            "leech",
-            "--listen-ip",
-            LEECHER_IP,
-            "--timeout",
-            "120",
-            "--reannounce-every",
-            "1",
-            "--progress-every",
-            "0.5",
-        ],
+        &bob_torrent,
+        &leech_dir,
+        ("leech", LEECHER_IP),
+        "120",
+        &["--reannounce-every", "1", "--progress-every", "0.5"],
     );
     leech.wait_for("a third of the payload", Duration::from_secs(60), |e| {
         e["event"] == "progress" && e["progress"].as_f64().unwrap_or(0.0) >= 0.33
