@@ -37,9 +37,12 @@
 //! release) map. [`Ledger::take_pending`] sums both for the store, a scan
 //! of the sessions once per flush instead of a second probe per announce.
 //!
-//! The maps hash with foldhash, seeded per map: a session key carries a
-//! client-chosen peer id, but finding colliding ids needs the seed, and
-//! SipHash cost a tenth of an announce on these 44-byte keys.
+//! The session table is our own ([`crate::sessions`]), so that an
+//! announce can prefetch its session's slot before it takes any lock
+//! ([`Ledger::prefetch`]). Keys hash with foldhash, seeded per ledger: a
+//! session key carries a client-chosen peer id, but finding colliding ids
+//! needs the seed, and SipHash cost a tenth of an announce on these
+//! 56-byte keys.
 //!
 //! Nothing here is ever written to disk but the pending credit (member id,
 //! release id, byte counts, a snatch flag); the peer id lives in memory
@@ -48,6 +51,7 @@
 use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
 use crate::directory::{Member, MemberId, Release, ReleaseId};
+use crate::sessions::{SessionTable, SlotHint};
 use foldhash::{HashMap, HashSet};
 use std::fmt;
 use std::hash::BuildHasher;
@@ -156,20 +160,89 @@ pub struct Live {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct SessionKey {
-    passkey: Passkey,
-    info_hash: InfoHash,
-    peer_id: PeerId,
+pub(crate) struct SessionKey {
+    pub(crate) passkey: Passkey,
+    pub(crate) info_hash: InfoHash,
+    pub(crate) peer_id: PeerId,
 }
 
+impl SessionKey {
+    pub(crate) const ZERO: Self = Self {
+        passkey: Passkey([0; 16]),
+        info_hash: InfoHash([0; 20]),
+        peer_id: PeerId([0; 20]),
+    };
+}
+
+/// An open session: 56 bytes, so that with its key and tag it fills two
+/// cache lines ([`crate::sessions`]); hence the baseline and the pending
+/// credit spelled out rather than as a [`Baseline`] and a [`Pending`],
+/// whose paddings would not share.
 #[derive(Clone, Copy)]
-struct Session {
-    member: MemberId,
-    release: ReleaseId,
-    baseline: Baseline,
-    seeding: bool,
+pub(crate) struct Session {
+    pub(crate) member: MemberId,
+    pub(crate) release: ReleaseId,
+    /// The baseline's counters and time.
+    pub(crate) counters: Counters,
+    pub(crate) at: Secs,
+    pub(crate) seeding: bool,
     /// Credit since the last [`Ledger::take_pending`].
-    pending: Pending,
+    pub(crate) pending: Counters,
+    pub(crate) snatched: bool,
+}
+
+impl Session {
+    pub(crate) const ZERO: Self = Self {
+        member: MemberId(0),
+        release: ReleaseId(0),
+        counters: Counters {
+            uploaded: 0,
+            downloaded: 0,
+        },
+        at: Secs(0),
+        seeding: false,
+        pending: Counters {
+            uploaded: 0,
+            downloaded: 0,
+        },
+        snatched: false,
+    };
+
+    fn baseline(&self) -> Baseline {
+        Baseline {
+            counters: self.counters,
+            at: self.at,
+        }
+    }
+
+    fn pending(&self) -> Pending {
+        Pending {
+            uploaded: self.pending.uploaded,
+            downloaded: self.pending.downloaded,
+            snatched: self.snatched,
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        self.pending() != Pending::default()
+    }
+
+    fn add_pending(&mut self, credit: Pending) {
+        let mut sum = self.pending();
+        sum.add(credit);
+        self.pending = Counters {
+            uploaded: sum.uploaded,
+            downloaded: sum.downloaded,
+        };
+        self.snatched = sum.snatched;
+    }
+
+    fn take_pending(&mut self) -> Pending {
+        let taken = self.pending();
+        self.pending = Counters::default();
+        self.snatched = false;
+        taken
+    }
 }
 
 #[derive(Default)]
@@ -181,7 +254,7 @@ struct MemberLive {
 
 #[derive(Default)]
 struct Shard {
-    sessions: HashMap<SessionKey, Session>,
+    sessions: SessionTable,
     live: HashMap<MemberId, MemberLive>,
     /// Credit of closed sessions, and credit handed back by
     /// [`Ledger::restore`].
@@ -189,15 +262,15 @@ struct Shard {
 }
 
 impl Shard {
-    /// Closes the session at `key`, keeping its credit.
-    fn close(&mut self, key: &SessionKey) {
-        if let Some(session) = self.sessions.remove(key) {
+    /// Closes the session at `key` (hashed to `hash`), keeping its credit.
+    fn close(&mut self, key: &SessionKey, hash: u64) {
+        if let Some(session) = self.sessions.remove(key, hash) {
             self.adjust(session.member, session.release, session.seeding, false);
-            if session.pending != Pending::default() {
+            if session.has_pending() {
                 self.pending
                     .entry((session.member, session.release))
                     .or_default()
-                    .add(session.pending);
+                    .add(session.pending());
             }
         }
     }
@@ -257,8 +330,12 @@ pub struct LedgerStats {
 /// Live sessions and pending credit of every member.
 pub struct Ledger {
     shards: Box<[Mutex<Shard>]>,
+    /// Where each shard's session slots are, for [`Ledger::prefetch`].
+    hints: Box<[SlotHint]>,
     /// Picks a passkey's shard.
     passkey_hasher: foldhash::fast::RandomState,
+    /// Hashes session keys.
+    key_hasher: foldhash::fast::RandomState,
     config: LedgerConfig,
     site_freeleech: AtomicBool,
     stats: LedgerStats,
@@ -277,7 +354,9 @@ impl Ledger {
     pub fn new(config: LedgerConfig) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hints: (0..SHARDS).map(|_| SlotHint::default()).collect(),
             passkey_hasher: foldhash::fast::RandomState::default(),
+            key_hasher: foldhash::fast::RandomState::default(),
             site_freeleech: AtomicBool::new(config.site_freeleech),
             config,
             stats: LedgerStats::default(),
@@ -291,8 +370,21 @@ impl Ledger {
         (self.passkey_hasher.hash_one(passkey) >> 58) as usize % SHARDS
     }
 
-    fn shard(&self, passkey: &Passkey) -> MutexGuard<'_, Shard> {
-        lock(&self.shards[self.shard_index(passkey)])
+    fn key_hash(&self, key: &SessionKey) -> u64 {
+        self.key_hasher.hash_one(key)
+    }
+
+    /// Starts loading into the cache the session slot that an announce
+    /// with these keys will look at: called as soon as the announce is
+    /// parsed, the miss overlaps the swarm's work ([`crate::sessions`]).
+    /// Changes nothing.
+    pub fn prefetch(&self, passkey: &Passkey, info_hash: &InfoHash, peer_id: &PeerId) {
+        let key = SessionKey {
+            passkey: *passkey,
+            info_hash: *info_hash,
+            peer_id: *peer_id,
+        };
+        self.hints[self.shard_index(passkey)].prefetch(self.key_hash(&key));
     }
 
     pub fn stats(&self) -> &LedgerStats {
@@ -333,15 +425,22 @@ impl Ledger {
         let seeding = report.left == 0;
         let free = report.release.freeleech || self.site_freeleech();
         let snatched = report.event == AnnounceEvent::Completed && seeding;
-        let mut shard = self.shard(&report.passkey);
-        if let Some(session) = shard.sessions.get_mut(&key) {
-            let (c, baseline) =
-                delta::credit(session.baseline, report.counters, now, self.config.max_rate);
+        let hash = self.key_hash(&key);
+        let index = self.shard_index(&report.passkey);
+        let mut shard = lock(&self.shards[index]);
+        if let Some(session) = shard.sessions.get_mut(&key, hash) {
+            let (c, baseline) = delta::credit(
+                session.baseline(),
+                report.counters,
+                now,
+                self.config.max_rate,
+            );
             if c.clamped {
                 self.stats.clamped.fetch_add(1, Ordering::Relaxed);
             }
-            session.baseline = baseline;
-            session.pending.add(Pending {
+            session.counters = baseline.counters;
+            session.at = baseline.at;
+            session.add_pending(Pending {
                 uploaded: c.uploaded,
                 downloaded: if free { 0 } else { c.downloaded },
                 snatched,
@@ -353,7 +452,7 @@ impl Ledger {
             }
             if stopped {
                 // Counted out as what it was; its credit is kept.
-                shard.close(&key);
+                shard.close(&key, hash);
             } else if was_seeding != seeding {
                 shard.adjust(member, release, was_seeding, false);
                 shard.adjust(member, release, seeding, true);
@@ -379,17 +478,18 @@ impl Ledger {
                 return Err(NotRecorded::Refused(refusal));
             }
         }
+        let baseline = Baseline::first(report.counters, now);
         let session = Session {
             member: member.id,
             release,
-            baseline: Baseline::first(report.counters, now),
+            counters: baseline.counters,
+            at: baseline.at,
             seeding,
-            pending: Pending {
-                snatched,
-                ..Pending::default()
-            },
+            pending: Counters::default(),
+            snatched,
         };
-        shard.sessions.insert(key, session);
+        shard.sessions.insert_new(key, hash, session);
+        shard.sessions.publish(&self.hints[index]);
         shard.adjust(member.id, release, seeding, true);
         Ok(())
     }
@@ -416,12 +516,12 @@ impl Ledger {
             let mut shard = lock(shard);
             let keys: Vec<SessionKey> = shard
                 .sessions
-                .keys()
+                .iter()
+                .map(|(key, _)| *key)
                 .filter(|key| passkeys.contains(&key.passkey))
-                .copied()
                 .collect();
             for key in &keys {
-                shard.close(key);
+                shard.close(key, self.key_hash(key));
             }
             closed += keys.len();
         }
@@ -432,23 +532,20 @@ impl Ledger {
     /// vanished without `stopped`). Returns how many were closed.
     pub fn expire(&self, cutoff: Secs) -> usize {
         let mut removed = 0;
-        for shard in self.shards.iter() {
+        for (shard, hint) in self.shards.iter().zip(self.hints.iter()) {
             let mut shard = lock(shard);
             let stale: Vec<SessionKey> = shard
                 .sessions
                 .iter()
-                .filter(|(_, s)| s.baseline.at < cutoff)
+                .filter(|(_, s)| s.at < cutoff)
                 .map(|(k, _)| *k)
                 .collect();
             for key in &stale {
-                shard.close(key);
+                shard.close(key, self.key_hash(key));
             }
             removed += stale.len();
-            if shard.sessions.capacity() > 64
-                && shard.sessions.len() < shard.sessions.capacity() / 4
-            {
-                shard.sessions.shrink_to_fit();
-            }
+            shard.sessions.shrink_if_sparse();
+            shard.sessions.publish(hint);
         }
         removed
     }
@@ -467,10 +564,10 @@ impl Ledger {
                 sums.entry(key).or_default().add(credit);
             }
             for session in shard.sessions.values_mut() {
-                if session.pending != Pending::default() {
+                if session.has_pending() {
                     sums.entry((session.member, session.release))
                         .or_default()
-                        .add(std::mem::take(&mut session.pending));
+                        .add(session.take_pending());
                 }
             }
         }
@@ -508,8 +605,8 @@ impl Ledger {
                 shard.pending.len()
                     + shard
                         .sessions
-                        .values()
-                        .filter(|s| s.pending != Pending::default())
+                        .iter()
+                        .filter(|(_, s)| s.has_pending())
                         .count()
             })
             .sum()

@@ -17,6 +17,7 @@ pub mod delta;
 mod directory;
 mod ledger;
 mod passkey;
+mod sessions;
 
 pub use delta::Counters;
 pub use directory::{Member, MemberId, Members, Release, ReleaseId};
