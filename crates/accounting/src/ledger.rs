@@ -37,9 +37,8 @@
 //! release) map. [`Ledger::take_pending`] sums both for the store, a scan
 //! of the sessions once per flush instead of a second probe per announce.
 //!
-//! The session table is our own ([`crate::sessions`]), so that an
-//! announce can prefetch its session's slot before it takes any lock
-//! ([`Ledger::prefetch`]). Keys hash with foldhash, seeded per ledger: a
+//! The session table is our own ([`crate::sessions`]): a lookup reads
+//! two cache lines. Keys hash with foldhash, seeded per ledger: a
 //! session key carries a client-chosen peer id, but finding colliding ids
 //! needs the seed, and SipHash cost a tenth of an announce on these
 //! 56-byte keys.
@@ -51,7 +50,7 @@
 use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
 use crate::directory::{Member, MemberId, Release, ReleaseId};
-use crate::sessions::{SessionTable, SlotHint};
+use crate::sessions::SessionTable;
 use foldhash::{HashMap, HashSet};
 use std::fmt;
 use std::hash::BuildHasher;
@@ -330,8 +329,6 @@ pub struct LedgerStats {
 /// Live sessions and pending credit of every member.
 pub struct Ledger {
     shards: Box<[Mutex<Shard>]>,
-    /// Where each shard's session slots are, for [`Ledger::prefetch`].
-    hints: Box<[SlotHint]>,
     /// Picks a passkey's shard.
     passkey_hasher: foldhash::fast::RandomState,
     /// Hashes session keys.
@@ -354,7 +351,6 @@ impl Ledger {
     pub fn new(config: LedgerConfig) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            hints: (0..SHARDS).map(|_| SlotHint::default()).collect(),
             passkey_hasher: foldhash::fast::RandomState::default(),
             key_hasher: foldhash::fast::RandomState::default(),
             site_freeleech: AtomicBool::new(config.site_freeleech),
@@ -372,19 +368,6 @@ impl Ledger {
 
     fn key_hash(&self, key: &SessionKey) -> u64 {
         self.key_hasher.hash_one(key)
-    }
-
-    /// Starts loading into the cache the session slot that an announce
-    /// with these keys will look at: called as soon as the announce is
-    /// parsed, the miss overlaps the swarm's work ([`crate::sessions`]).
-    /// Changes nothing.
-    pub fn prefetch(&self, passkey: &Passkey, info_hash: &InfoHash, peer_id: &PeerId) {
-        let key = SessionKey {
-            passkey: *passkey,
-            info_hash: *info_hash,
-            peer_id: *peer_id,
-        };
-        self.hints[self.shard_index(passkey)].prefetch(self.key_hash(&key));
     }
 
     pub fn stats(&self) -> &LedgerStats {
@@ -426,8 +409,7 @@ impl Ledger {
         let free = report.release.freeleech || self.site_freeleech();
         let snatched = report.event == AnnounceEvent::Completed && seeding;
         let hash = self.key_hash(&key);
-        let index = self.shard_index(&report.passkey);
-        let mut shard = lock(&self.shards[index]);
+        let mut shard = lock(&self.shards[self.shard_index(&report.passkey)]);
         if let Some(session) = shard.sessions.get_mut(&key, hash) {
             let (c, baseline) = delta::credit(
                 session.baseline(),
@@ -489,7 +471,6 @@ impl Ledger {
             snatched,
         };
         shard.sessions.insert_new(key, hash, session);
-        shard.sessions.publish(&self.hints[index]);
         shard.adjust(member.id, release, seeding, true);
         Ok(())
     }
@@ -532,7 +513,7 @@ impl Ledger {
     /// vanished without `stopped`). Returns how many were closed.
     pub fn expire(&self, cutoff: Secs) -> usize {
         let mut removed = 0;
-        for (shard, hint) in self.shards.iter().zip(self.hints.iter()) {
+        for shard in self.shards.iter() {
             let mut shard = lock(shard);
             let stale: Vec<SessionKey> = shard
                 .sessions
@@ -545,7 +526,6 @@ impl Ledger {
             }
             removed += stale.len();
             shard.sessions.shrink_if_sparse();
-            shard.sessions.publish(hint);
         }
         removed
     }

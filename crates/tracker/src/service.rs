@@ -349,10 +349,6 @@ impl Tracker {
             PasskeyInUrl::Missing => return Err(Rejection::NoPasskey),
             PasskeyInUrl::Malformed => return Err(Rejection::MalformedPasskey),
         };
-        // The session's slot loads while the swarm does its part.
-        accounting
-            .ledger
-            .prefetch(&passkey, &input.info_hash, &input.peer_id);
         // Under the swarm's shard lock, with the release the listed hash is
         // tagged with; the directory is asked only when the ledger has no
         // session for this passkey, peer and torrent.
