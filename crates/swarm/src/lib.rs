@@ -13,9 +13,10 @@
 //!   one announce (a handful of cache misses) or for one shard's share of
 //!   a sweep, never across shards. Announces write, so an `RwLock` would
 //!   only add cost.
-//! - `shard`: per shard, a map from info-hash to torrent, the completed
-//!   counts (a separate map, so they outlive the swarm: a torrent with no
-//!   peers is removed at once), a queue of counts changed since they were
+//! - `shard`: per shard, a map from info-hash to torrent, a map from
+//!   info-hash to its completed count and listing (separate from the
+//!   torrents, so counts outlive the swarm: a torrent with no peers is
+//!   removed at once), a queue of counts changed since they were
 //!   last persisted, running seeder/leecher totals per address family
 //!   (so [`Swarm::family_totals`] walks no peers) and a `SmallRng`.
 //! - `torrent`: a torrent's IPv4 and IPv6 peers in two maps. A peer is
@@ -61,15 +62,18 @@
 //! # Listing
 //!
 //! A tracker that serves only some torrents (the tracker's mode `listed`)
-//! keeps their info-hashes here, each in its shard's `listed` table with a
-//! tag of the caller's (mode `private`: the release), and calls
+//! keeps their info-hashes here, each with a tag of the caller's (mode
+//! `private`: the release) in the same entry of its shard's table of
+//! info-hashes as its completed count, and calls
 //! [`Swarm::announce_listed`] (or [`Swarm::announce_listed_with`], which
 //! hands the tag to the caller first) / [`Swarm::scrape_listed`]. The check
 //! is one keyed-hash probe under the shard lock the announce takes
 //! anyway: no lock or atomic of its own. Measured (release build, two
 //! loaded cores, 100,000 hashes listed): an in-memory announce took
 //! 52-58 ns and `announce_listed` 75-92 ns, the difference being mostly
-//! one cache miss into the listed table. A separate set behind its own
+//! one cache miss into the listed table; since the tag and the completed
+//! count share an entry, that miss is the one the count's lookup made
+//! anyway. A separate set behind its own
 //! locks cost more for the lookup alone: 64 `RwLock<HashSet>` shards took
 //! 23 ns per lookup on one thread but 50-110 ns on each of two, because
 //! every read lock writes its lock word, whose cache line then moves
@@ -77,10 +81,10 @@
 //!
 //! [`Swarm::unlist`] removes the hash and the torrent's peers under that
 //! same lock, so once it returns no announce can add a peer to the
-//! torrent. A listed hash takes 33 bytes in a full table (20-byte key, an
-//! 8-byte tag after 4 bytes of padding, and a control byte, at most 7/8
-//! full), twice that just after the table doubled: 3.3 to 6.6 MB for
-//! 100,000 listed torrents.
+//! torrent. A listed hash takes 39 bytes in a full table (20-byte key,
+//! 8-byte tag, 8-byte completed count, two flags, and a control byte, at
+//! most 7/8 full), twice that just after the table doubled: 4.5 to 8.9 MB
+//! for 100,000 listed torrents.
 //!
 //! # Memory
 //!
@@ -107,8 +111,8 @@
 //! 7/8 full, plus the peer maps' own allocations, which start with room for
 //! three peers (about 170 bytes). A torrent with one IPv4 peer costs about
 //! 370 bytes in all; 100,000 torrents of ten IPv4 peers take 92 MB. A
-//! completed count takes a 40-byte slot and stays for the life of the
-//! process.
+//! completed count takes a 38-byte slot (the one a listed hash takes) and
+//! stays for the life of the process.
 //!
 //! Peer maps and shard maps shrink during sweeps once a quarter full, so a
 //! swarm that once had a flash crowd gives the memory back.

@@ -18,14 +18,13 @@ use tracker_proto::{AnnounceEvent, InfoHash};
 pub(crate) struct Shard {
     /// Only torrents with peers: an emptied torrent is removed at once.
     torrents: HashMap<InfoHash, Torrent, KeyedHasher>,
-    /// The listed info-hashes of this shard with their tags (see the
-    /// crate docs, "Listing"); empty, and never allocated, when nothing is
-    /// listed.
-    listed: HashMap<InfoHash, u64, KeyedHasher>,
-    /// Apart from `torrents` so that counts outlive the swarm; never
+    /// The info-hashes listed or with a completed count. Apart from
+    /// `torrents` so that counts outlive the swarm; a count is never
     /// removed, a download stays counted.
-    completed: HashMap<InfoHash, Completed, KeyedHasher>,
-    /// Info-hashes whose `Completed::dirty` is set, each once.
+    hashes: HashMap<InfoHash, HashInfo, KeyedHasher>,
+    /// How many of `hashes` are listed.
+    listed: usize,
+    /// Info-hashes whose `HashInfo::dirty` is set, each once.
     dirty: Vec<InfoHash>,
     /// Sums over `torrents` per address family, kept in step so `totals`
     /// need not walk them.
@@ -36,19 +35,45 @@ pub(crate) struct Shard {
     rng: SmallRng,
 }
 
+/// What a shard keeps of an info-hash besides its peers: its completed
+/// count and, if it is listed, its tag (crate docs, "Listing"). One entry
+/// for both, so that an announce in mode `listed` finds its tag and its
+/// count with one probe, one cache miss. Numbers as bytes, alignment 1:
+/// 38 bytes with the key (asserted in the tests).
 #[derive(Clone, Copy, Default)]
-struct Completed {
-    count: u64,
-    /// Changed since the last `take_dirty_completed`.
+struct HashInfo {
+    completed: [u8; 8],
+    tag: [u8; 8],
+    listed: bool,
+    /// The count changed since the last `take_dirty_completed`.
     dirty: bool,
+}
+
+impl HashInfo {
+    fn completed(&self) -> u64 {
+        u64::from_ne_bytes(self.completed)
+    }
+
+    fn set_completed(&mut self, count: u64) {
+        self.completed = count.to_ne_bytes();
+    }
+
+    fn tag(&self) -> Option<u64> {
+        self.listed.then(|| u64::from_ne_bytes(self.tag))
+    }
+
+    /// Worth keeping: listed, or a download counted.
+    fn is_needed(&self) -> bool {
+        self.listed || self.completed() > 0 || self.dirty
+    }
 }
 
 impl Shard {
     pub(crate) fn new() -> Self {
         Self {
             torrents: HashMap::default(),
-            listed: HashMap::default(),
-            completed: HashMap::default(),
+            hashes: HashMap::default(),
+            listed: 0,
             dirty: Vec::new(),
             peers: ByFamily::default(),
             rng: SmallRng::from_os_rng(),
@@ -153,36 +178,60 @@ impl Shard {
 
     /// `info_hash`'s tag, if it is listed.
     pub(crate) fn listed_tag(&self, info_hash: &InfoHash) -> Option<u64> {
-        self.listed.get(info_hash).copied()
+        self.hashes.get(info_hash).and_then(HashInfo::tag)
     }
 
+    /// Lists `info_hash` with `tag`; returns false if it was listed
+    /// already (the tag is replaced).
     pub(crate) fn list(&mut self, info_hash: InfoHash, tag: u64) -> bool {
-        self.listed.insert(info_hash, tag).is_none()
+        let info = self.hashes.entry(info_hash).or_default();
+        let fresh = !info.listed;
+        info.listed = true;
+        info.tag = tag.to_ne_bytes();
+        self.listed += usize::from(fresh);
+        fresh
     }
 
     /// Unlists `info_hash` and drops its peers, under one lock.
     pub(crate) fn unlist(&mut self, info_hash: &InfoHash) -> bool {
         self.remove_torrent(info_hash);
-        self.listed.remove(info_hash).is_some()
+        let Entry::Occupied(mut entry) = self.hashes.entry(*info_hash) else {
+            return false;
+        };
+        let info = entry.get_mut();
+        let was_listed = info.listed;
+        info.listed = false;
+        if !info.is_needed() {
+            entry.remove();
+        }
+        self.listed -= usize::from(was_listed);
+        was_listed
     }
 
     /// Makes `listed` this shard's listed set, dropping the peers of every
     /// torrent no longer in it.
     pub(crate) fn replace_listed(&mut self, listed: HashMap<InfoHash, u64, KeyedHasher>) {
         let gone: Vec<InfoHash> = self
-            .listed
-            .keys()
-            .filter(|hash| !listed.contains_key(*hash))
-            .copied()
+            .hashes
+            .iter()
+            .filter(|(hash, info)| info.listed && !listed.contains_key(*hash))
+            .map(|(hash, _)| *hash)
             .collect();
         for info_hash in &gone {
             self.remove_torrent(info_hash);
         }
-        self.listed = listed;
+        self.hashes.retain(|_, info| {
+            info.listed = false;
+            info.is_needed()
+        });
+        self.listed = 0;
+        for (info_hash, tag) in listed {
+            self.list(info_hash, tag);
+        }
     }
 
     pub(crate) fn listed_count(&self) -> usize {
-        self.listed.len()
+        self.listed
     }
 
     /// Runs `sweep` on every torrent, keeps the totals in step and drops
@@ -231,44 +280,42 @@ impl Shard {
     }
 
     fn completed_count(&self, info_hash: &InfoHash) -> u64 {
-        self.completed.get(info_hash).map_or(0, |c| c.count)
+        self.hashes.get(info_hash).map_or(0, HashInfo::completed)
     }
 
     fn count_completed(&mut self, info_hash: InfoHash) -> u64 {
-        let completed = self.completed.entry(info_hash).or_default();
-        completed.count += 1;
-        if !completed.dirty {
-            completed.dirty = true;
+        let info = self.hashes.entry(info_hash).or_default();
+        let count = info.completed() + 1;
+        info.set_completed(count);
+        if !info.dirty {
+            info.dirty = true;
             self.dirty.push(info_hash);
         }
-        completed.count
+        count
     }
 
     pub(crate) fn take_dirty_completed(&mut self, out: &mut Vec<(InfoHash, u64)>) {
         for info_hash in self.dirty.drain(..) {
-            if let Some(completed) = self.completed.get_mut(&info_hash) {
-                completed.dirty = false;
-                out.push((info_hash, completed.count));
+            if let Some(info) = self.hashes.get_mut(&info_hash) {
+                info.dirty = false;
+                out.push((info_hash, info.completed()));
             }
         }
     }
 
     pub(crate) fn completed_snapshot(&self, out: &mut Vec<(InfoHash, u64)>) {
-        let nonzero = self.completed.iter().filter(|(_, c)| c.count > 0);
-        out.extend(nonzero.map(|(h, c)| (*h, c.count)));
+        let nonzero = self.hashes.iter().filter(|(_, i)| i.completed() > 0);
+        out.extend(nonzero.map(|(h, i)| (*h, i.completed())));
     }
 
     /// Sets a persisted count, replacing the one held: meant for start-up,
     /// before announces arrive. Leaves the dirty flag as it was.
     pub(crate) fn load_completed(&mut self, info_hash: InfoHash, count: u64) {
-        match self.completed.entry(info_hash) {
-            Entry::Occupied(mut entry) => entry.get_mut().count = count,
+        match self.hashes.entry(info_hash) {
+            Entry::Occupied(mut entry) => entry.get_mut().set_completed(count),
             Entry::Vacant(entry) => {
                 if count > 0 {
-                    entry.insert(Completed {
-                        count,
-                        dirty: false,
-                    });
+                    entry.insert(HashInfo::default()).set_completed(count);
                 }
             }
         }
@@ -297,7 +344,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_completed_slot_stays_the_size_the_crate_docs_promise() {
-        assert_eq!(std::mem::size_of::<(InfoHash, Completed)>(), 40);
+    fn a_hash_slot_stays_the_size_the_crate_docs_promise() {
+        assert_eq!(std::mem::size_of::<(InfoHash, HashInfo)>(), 38);
+    }
+
+    fn hash(n: u8) -> InfoHash {
+        InfoHash([n; 20])
+    }
+
+    #[test]
+    fn listing_and_counting_share_an_entry_that_lives_while_either_needs_it() {
+        let mut shard = Shard::new();
+        assert!(shard.list(hash(1), 7));
+        assert!(!shard.list(hash(1), 8), "listed already; tag replaced");
+        assert_eq!(shard.listed_tag(&hash(1)), Some(8));
+        assert_eq!(shard.count_completed(hash(1)), 1);
+        assert_eq!(shard.count_completed(hash(2)), 1);
+        assert_eq!(shard.listed_tag(&hash(2)), None, "counted, not listed");
+        assert_eq!(shard.listed_count(), 1);
+
+        // Unlisted, its count stays.
+        assert!(shard.unlist(&hash(1)));
+        assert!(!shard.unlist(&hash(1)));
+        assert_eq!(shard.listed_tag(&hash(1)), None);
+        assert_eq!(shard.completed_count(&hash(1)), 1);
+        assert_eq!(shard.listed_count(), 0);
+
+        // Listed without a count, then unlisted: nothing left behind.
+        shard.list(hash(3), 3);
+        assert!(shard.unlist(&hash(3)));
+        assert!(!shard.hashes.contains_key(&hash(3)));
+
+        // A reload keeps counts, lists the new set, drops the rest.
+        shard.list(hash(4), 4);
+        shard.list(hash(5), 5);
+        let fresh: HashMap<InfoHash, u64, KeyedHasher> =
+            [(hash(2), 20), (hash(5), 50)].into_iter().collect();
+        shard.replace_listed(fresh);
+        assert_eq!(shard.listed_count(), 2);
+        assert_eq!(shard.listed_tag(&hash(2)), Some(20));
+        assert_eq!(shard.listed_tag(&hash(5)), Some(50));
+        assert_eq!(shard.listed_tag(&hash(4)), None);
+        assert!(!shard.hashes.contains_key(&hash(4)));
+        assert_eq!(shard.completed_count(&hash(2)), 1);
+
+        let mut dirty = Vec::new();
+        shard.take_dirty_completed(&mut dirty);
+        dirty.sort_unstable_by_key(|(h, _)| h.0);
+        assert_eq!(dirty, vec![(hash(1), 1), (hash(2), 1)]);
     }
 }
