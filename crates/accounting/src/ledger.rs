@@ -254,6 +254,9 @@ struct MemberLive {
 #[derive(Default)]
 struct Shard {
     sessions: SessionTable,
+    /// How many of `sessions` hold credit, so that the backlog is a sum
+    /// of counts instead of a scan.
+    with_credit: usize,
     live: HashMap<MemberId, MemberLive>,
     /// Credit of closed sessions, and credit handed back by
     /// [`Ledger::restore`].
@@ -266,6 +269,7 @@ impl Shard {
         if let Some(session) = self.sessions.remove(key, hash) {
             self.adjust(session.member, session.release, session.seeding, false);
             if session.has_pending() {
+                self.with_credit -= 1;
                 self.pending
                     .entry((session.member, session.release))
                     .or_default()
@@ -422,16 +426,19 @@ impl Ledger {
             }
             session.counters = baseline.counters;
             session.at = baseline.at;
+            let had_credit = session.has_pending();
             session.add_pending(Pending {
                 uploaded: c.uploaded,
                 downloaded: if free { 0 } else { c.downloaded },
                 snatched,
             });
+            let gained_credit = !had_credit && session.has_pending();
             let (was_seeding, member, release) = (session.seeding, session.member, session.release);
             let stopped = report.event == AnnounceEvent::Stopped;
             if !stopped {
                 session.seeding = seeding;
             }
+            shard.with_credit += usize::from(gained_credit);
             if stopped {
                 // Counted out as what it was; its credit is kept.
                 shard.close(&key, hash);
@@ -471,6 +478,7 @@ impl Ledger {
             snatched,
         };
         shard.sessions.insert_new(key, hash, session);
+        shard.with_credit += usize::from(snatched);
         shard.adjust(member.id, release, seeding, true);
         Ok(())
     }
@@ -543,12 +551,15 @@ impl Ledger {
             for (key, credit) in closed {
                 sums.entry(key).or_default().add(credit);
             }
-            for session in shard.sessions.values_mut() {
-                if session.has_pending() {
-                    sums.entry((session.member, session.release))
-                        .or_default()
-                        .add(session.take_pending());
+            if shard.with_credit > 0 {
+                for session in shard.sessions.values_mut() {
+                    if session.has_pending() {
+                        sums.entry((session.member, session.release))
+                            .or_default()
+                            .add(session.take_pending());
+                    }
                 }
+                shard.with_credit = 0;
             }
         }
         sums.into_iter()
@@ -575,19 +586,14 @@ impl Ledger {
     }
 
     /// How many credits wait for the next flush: open sessions with
-    /// credit and closed (member, release) sums. A scan of the sessions:
-    /// for monitoring, not the hot path.
+    /// credit and closed (member, release) sums. Counted as they change:
+    /// a metrics scrape takes each shard's lock for a moment only.
     pub fn backlog(&self) -> usize {
         self.shards
             .iter()
             .map(|s| {
                 let shard = lock(s);
-                shard.pending.len()
-                    + shard
-                        .sessions
-                        .iter()
-                        .filter(|(_, s)| s.has_pending())
-                        .count()
+                shard.pending.len() + shard.with_credit
             })
             .sum()
     }

@@ -423,6 +423,47 @@ fn restored_credit_adds_to_what_accrued_meanwhile() {
     assert_eq!(ledger.take_pending()[0].credit.uploaded, 3 * MIB);
 }
 
+#[test]
+fn the_backlog_counts_sessions_with_credit_and_closed_sums() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, MIB), Secs(0)).unwrap();
+    assert_eq!(ledger.backlog(), 0, "sessions without credit");
+    record(&ledger, &report(1, 10, 1, Regular, MIB, 0, 0), Secs(10)).unwrap();
+    record(&ledger, &report(1, 10, 1, Regular, 2 * MIB, 0, 0), Secs(20)).unwrap();
+    assert_eq!(ledger.backlog(), 1, "one session, credited twice");
+    record(&ledger, &report(1, 11, 1, Regular, 0, MIB, MIB), Secs(20)).unwrap();
+    assert_eq!(ledger.backlog(), 2);
+    // Closed: its credit moves to the closed sums, still one credit.
+    record(&ledger, &report(1, 10, 1, Stopped, 3 * MIB, 0, 0), Secs(30)).unwrap();
+    assert_eq!(ledger.backlog(), 2);
+    // A snatch on a fresh session is credit too.
+    record(&ledger, &report(2, 10, 1, Completed, 0, 0, 0), Secs(30)).unwrap();
+    assert_eq!(ledger.backlog(), 3);
+    let taken = ledger.take_pending();
+    assert_eq!((taken.len(), ledger.backlog()), (3, 0));
+    record(
+        &ledger,
+        &report(1, 11, 1, Regular, 0, 2 * MIB, MIB),
+        Secs(40),
+    )
+    .unwrap();
+    assert_eq!(ledger.backlog(), 1);
+    ledger.restore(taken);
+    assert_eq!(ledger.backlog(), 4);
+    assert_eq!(ledger.take_pending().len(), 3);
+    assert_eq!(ledger.backlog(), 0);
+    // Expiry closes the open sessions; their credit stays counted.
+    record(
+        &ledger,
+        &report(1, 11, 1, Regular, 0, 3 * MIB, MIB),
+        Secs(50),
+    )
+    .unwrap();
+    ledger.expire(Secs(1000));
+    assert_eq!((ledger.sessions(), ledger.backlog()), (0, 1));
+}
+
 #[derive(Clone, Debug)]
 struct Step {
     peer: u8,

@@ -128,8 +128,8 @@ pub fn router(metrics: Arc<Metrics>) -> Router {
 }
 
 async fn scrape(State(metrics): State<Arc<Metrics>>) -> Response {
-    // The swarm totals lock every shard in turn and the backlog scans the
-    // ledger's sessions: off the async threads.
+    // The swarm totals and the ledger's counts lock every shard in turn:
+    // off the async threads.
     match tokio::task::spawn_blocking(move || metrics.render()).await {
         Ok(body) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response(),
         Err(e) => {
