@@ -50,7 +50,7 @@
 use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
 use crate::directory::{Member, MemberId, Release, ReleaseId};
-use crate::sessions::SessionTable;
+use crate::sessions::{Session, SessionKey, SessionTable};
 use foldhash::{HashMap, HashSet};
 use std::fmt;
 use std::hash::BuildHasher;
@@ -136,7 +136,7 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn add(&mut self, other: Pending) {
+    pub(crate) fn add(&mut self, other: Pending) {
         self.uploaded = self.uploaded.saturating_add(other.uploaded);
         self.downloaded = self.downloaded.saturating_add(other.downloaded);
         self.snatched |= other.snatched;
@@ -156,92 +156,6 @@ pub struct Entry {
 pub struct Live {
     pub seeding: u32,
     pub leeching: u32,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct SessionKey {
-    pub(crate) passkey: Passkey,
-    pub(crate) info_hash: InfoHash,
-    pub(crate) peer_id: PeerId,
-}
-
-impl SessionKey {
-    pub(crate) const ZERO: Self = Self {
-        passkey: Passkey([0; 16]),
-        info_hash: InfoHash([0; 20]),
-        peer_id: PeerId([0; 20]),
-    };
-}
-
-/// An open session: 56 bytes, so that with its key and tag it fills two
-/// cache lines ([`crate::sessions`]); hence the baseline and the pending
-/// credit spelled out rather than as a [`Baseline`] and a [`Pending`],
-/// whose paddings would not share.
-#[derive(Clone, Copy)]
-pub(crate) struct Session {
-    pub(crate) member: MemberId,
-    pub(crate) release: ReleaseId,
-    /// The baseline's counters and time.
-    pub(crate) counters: Counters,
-    pub(crate) at: Secs,
-    pub(crate) seeding: bool,
-    /// Credit since the last [`Ledger::take_pending`].
-    pub(crate) pending: Counters,
-    pub(crate) snatched: bool,
-}
-
-impl Session {
-    pub(crate) const ZERO: Self = Self {
-        member: MemberId(0),
-        release: ReleaseId(0),
-        counters: Counters {
-            uploaded: 0,
-            downloaded: 0,
-        },
-        at: Secs(0),
-        seeding: false,
-        pending: Counters {
-            uploaded: 0,
-            downloaded: 0,
-        },
-        snatched: false,
-    };
-
-    fn baseline(&self) -> Baseline {
-        Baseline {
-            counters: self.counters,
-            at: self.at,
-        }
-    }
-
-    fn pending(&self) -> Pending {
-        Pending {
-            uploaded: self.pending.uploaded,
-            downloaded: self.pending.downloaded,
-            snatched: self.snatched,
-        }
-    }
-
-    fn has_pending(&self) -> bool {
-        self.pending() != Pending::default()
-    }
-
-    fn add_pending(&mut self, credit: Pending) {
-        let mut sum = self.pending();
-        sum.add(credit);
-        self.pending = Counters {
-            uploaded: sum.uploaded,
-            downloaded: sum.downloaded,
-        };
-        self.snatched = sum.snatched;
-    }
-
-    fn take_pending(&mut self) -> Pending {
-        let taken = self.pending();
-        self.pending = Counters::default();
-        self.snatched = false;
-        taken
-    }
 }
 
 #[derive(Default)]

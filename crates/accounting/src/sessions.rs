@@ -16,7 +16,98 @@
 //! average. Removal shifts the entries after the hole back, so there are
 //! no tombstones and a miss stops at the first empty slot.
 
-use crate::ledger::{Session, SessionKey};
+use crate::Passkey;
+use crate::delta::{Baseline, Counters};
+use crate::directory::{MemberId, ReleaseId};
+use crate::ledger::Pending;
+use swarm::Secs;
+use tracker_proto::{InfoHash, PeerId};
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SessionKey {
+    pub(crate) passkey: Passkey,
+    pub(crate) info_hash: InfoHash,
+    pub(crate) peer_id: PeerId,
+}
+
+impl SessionKey {
+    pub(crate) const ZERO: Self = Self {
+        passkey: Passkey([0; 16]),
+        info_hash: InfoHash([0; 20]),
+        peer_id: PeerId([0; 20]),
+    };
+}
+
+/// An open session: 56 bytes, so that with its key and tag it fills two
+/// cache lines ([`crate::sessions`]); hence the baseline and the pending
+/// credit spelled out rather than as a [`Baseline`] and a [`Pending`],
+/// whose paddings would not share.
+#[derive(Clone, Copy)]
+pub(crate) struct Session {
+    pub(crate) member: MemberId,
+    pub(crate) release: ReleaseId,
+    /// The baseline's counters and time.
+    pub(crate) counters: Counters,
+    pub(crate) at: Secs,
+    pub(crate) seeding: bool,
+    /// Credit since the last [`crate::Ledger::take_pending`].
+    pub(crate) pending: Counters,
+    pub(crate) snatched: bool,
+}
+
+impl Session {
+    pub(crate) const ZERO: Self = Self {
+        member: MemberId(0),
+        release: ReleaseId(0),
+        counters: Counters {
+            uploaded: 0,
+            downloaded: 0,
+        },
+        at: Secs(0),
+        seeding: false,
+        pending: Counters {
+            uploaded: 0,
+            downloaded: 0,
+        },
+        snatched: false,
+    };
+
+    pub(crate) fn baseline(&self) -> Baseline {
+        Baseline {
+            counters: self.counters,
+            at: self.at,
+        }
+    }
+
+    pub(crate) fn pending(&self) -> Pending {
+        Pending {
+            uploaded: self.pending.uploaded,
+            downloaded: self.pending.downloaded,
+            snatched: self.snatched,
+        }
+    }
+
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending() != Pending::default()
+    }
+
+    pub(crate) fn add_pending(&mut self, credit: Pending) {
+        let mut sum = self.pending();
+        sum.add(credit);
+        self.pending = Counters {
+            uploaded: sum.uploaded,
+            downloaded: sum.downloaded,
+        };
+        self.snatched = sum.snatched;
+    }
+
+    pub(crate) fn take_pending(&mut self) -> Pending {
+        let taken = self.pending();
+        self.pending = Counters::default();
+        self.snatched = false;
+        taken
+    }
+}
 
 /// Set in every stored tag, so that no tag is 0 (empty).
 const TAG_BIT: u64 = 1 << 63;
