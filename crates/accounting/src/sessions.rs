@@ -262,11 +262,7 @@ impl SessionTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delta::Counters;
-    use crate::directory::{MemberId, ReleaseId};
-    use crate::passkey::Passkey;
     use std::collections::HashMap;
-    use tracker_proto::{InfoHash, PeerId};
 
     #[test]
     fn a_slot_is_two_cache_lines() {
