@@ -4,7 +4,7 @@
 //! tenth on IPv6. Each iteration re-announces an existing peer picked in
 //! shuffled order, the steady state of a tracker, so the store neither
 //! grows nor shrinks while it is measured. Every torrent has a completed
-//! count, so those lookups hit memory too.
+//! count and is listed, so those lookups hit memory too.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
@@ -79,6 +79,8 @@ fn filled_swarm() -> Swarm {
     }
     // A tracker with history has a completed count for most torrents.
     swarm.load_completed((0..TORRENTS).map(|t| (info_hash(t), 1 + t as u64 % 1_000)));
+    // Listed too, for `announce_listed`; `announce` does not look.
+    swarm.replace_listed((0..TORRENTS).map(|t| (info_hash(t), t as u64)));
     let totals = swarm.totals();
     assert_eq!(
         (totals.torrents, totals.seeders + totals.leechers),
@@ -111,6 +113,18 @@ fn announce_and_scrape(c: &mut Criterion) {
             });
         });
     }
+
+    // Mode `listed`: the same announce, refused unless its hash is
+    // listed, with the tag handed over first (as mode `private` takes it).
+    let mut next = order.iter().cycle();
+    let mut out = Vec::with_capacity(200);
+    group.bench_function("announce_listed_numwant_50", |b| {
+        b.iter(|| {
+            let req = request(*next.next().unwrap(), 50);
+            let admit = |tag| black_box(Ok::<u64, ()>(tag)).map(drop);
+            black_box(swarm.announce_listed_with(black_box(&req), Secs(1), &mut out, admit));
+        });
+    });
 
     let mut next = order.iter().map(|&i| i % TORRENTS).cycle();
     group.bench_function("scrape", |b| {

@@ -66,18 +66,20 @@
 //! `private`: the release) in the same entry of its shard's table of
 //! info-hashes as its completed count, and calls
 //! [`Swarm::announce_listed`] (or [`Swarm::announce_listed_with`], which
-//! hands the tag to the caller first) / [`Swarm::scrape_listed`]. The check
-//! is one keyed-hash probe under the shard lock the announce takes
-//! anyway: no lock or atomic of its own. Measured (release build, two
-//! loaded cores, 100,000 hashes listed): an in-memory announce took
-//! 52-58 ns and `announce_listed` 75-92 ns, the difference being mostly
-//! one cache miss into the listed table; since the tag and the completed
-//! count share an entry, that miss is the one the count's lookup made
-//! anyway. A separate set behind its own
-//! locks cost more for the lookup alone: 64 `RwLock<HashSet>` shards took
-//! 23 ns per lookup on one thread but 50-110 ns on each of two, because
-//! every read lock writes its lock word, whose cache line then moves
-//! between cores.
+//! hands the tag to the caller first) / [`Swarm::scrape_listed`]. A
+//! torrent with peers carries a copy of its hash's entry (tag and count)
+//! right after its key in the torrent table, kept in step by every change
+//! to the entry under the shard lock, so an announce finds the tag and
+//! the count in the slot it probes for the peers anyway; the table of
+//! info-hashes is read only for a torrent's first peer, and the check
+//! takes no lock or atomic of its own. `benches/announce.rs` (100,000
+//! listed torrents with counts, a million peers, numwant 50): before the
+//! copy, `announce` took 903-933 ns and `announce_listed` 798-874 ns,
+//! each with a second probe for the count or the tag; with it, 781-822 ns
+//! and 761-765 ns. A separate set behind its own locks cost more for the
+//! lookup alone: 64 `RwLock<HashSet>` shards took 23 ns per lookup on one
+//! thread but 50-110 ns on each of two, because every read lock writes
+//! its lock word, whose cache line then moves between cores.
 //!
 //! [`Swarm::unlist`] removes the hash and the torrent's peers under that
 //! same lock, so once it returns no announce can add a peer to the
@@ -106,11 +108,12 @@
 //! table of 2^20 buckets) take 50.3 B each, IPv6 peers 66.3 B.
 //! `peer::tests` pins the key, record and entry sizes.
 //!
-//! Per torrent: a 152-byte slot in the shard's table (20-byte key, 4 of
-//! padding, two 64-byte peer maps) and its control byte, the table at most
-//! 7/8 full, plus the peer maps' own allocations, which start with room for
-//! three peers (about 170 bytes). A torrent with one IPv4 peer costs about
-//! 370 bytes in all; 100,000 torrents of ten IPv4 peers take 92 MB. A
+//! Per torrent: a 176-byte slot in the shard's table (20-byte key, 4 of
+//! padding, the 17-byte copy of its hash's state and 7 of padding, two
+//! 64-byte peer maps) and its control byte, the table at most 7/8 full,
+//! plus the peer maps' own allocations, which start with room for three
+//! peers (about 170 bytes). A torrent with one IPv4 peer costs about 400
+//! bytes in all; 100,000 torrents of ten IPv4 peers take 95 MB. A
 //! completed count takes a 38-byte slot (the one a listed hash takes) and
 //! stays for the life of the process.
 //!
@@ -273,7 +276,11 @@ impl Swarm {
             .numwant
             .unwrap_or(self.config.default_numwant)
             .min(self.config.max_numwant);
-        self.shard(&req.info_hash).announce(req, now, numwant, out)
+        let admit_any = |_| Ok::<(), Infallible>(());
+        let served = self
+            .shard(&req.info_hash)
+            .announce(req, now, numwant, out, admit_any);
+        served.unwrap_or_else(|never| match never {})
     }
 
     /// Counts for one torrent; zeros for one never seen.
@@ -327,7 +334,7 @@ impl Swarm {
     /// [`Swarm::announce_listed`] that first hands the hash's tag to
     /// `admit`, under the shard lock: an `Err` from it is returned with
     /// nothing recorded. (Mode `private` credits the announce to the
-    /// release its tag names this way, with the one probe of the listed
+    /// release its tag names this way, with the one probe of the torrent
     /// table the announce makes anyway.)
     pub fn announce_listed_with<E>(
         &self,
@@ -341,9 +348,18 @@ impl Swarm {
             .numwant
             .unwrap_or(self.config.default_numwant)
             .min(self.config.max_numwant);
-        let mut shard = self.shard(&req.info_hash);
-        let tag = shard.listed_tag(&req.info_hash)?;
-        Some(admit(tag).map(|()| shard.announce(req, now, numwant, out)))
+        let listed_only = |tag: Option<u64>| match tag {
+            Some(tag) => admit(tag).map_err(Some),
+            None => Err(None),
+        };
+        match self
+            .shard(&req.info_hash)
+            .announce(req, now, numwant, out, listed_only)
+        {
+            Ok(counts) => Some(Ok(counts)),
+            Err(Some(refused)) => Some(Err(refused)),
+            Err(None) => None,
+        }
     }
 
     /// [`Swarm::scrape`] if `info_hash` is listed; `None` if it is not.

@@ -6,7 +6,7 @@ use crate::clock::Secs;
 use crate::keyed_hasher::KeyedHasher;
 use crate::peer::CompactAddr;
 use crate::peer_map::Removed;
-use crate::torrent::{ByFamily, Torrent};
+use crate::torrent::{ByFamily, HashState, Torrent};
 use crate::{Announce, FamilyTotals, PeerOut, PeerTotals, SwarmCounts};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -20,7 +20,9 @@ pub(crate) struct Shard {
     torrents: HashMap<InfoHash, Torrent, KeyedHasher>,
     /// The info-hashes listed or with a completed count. Apart from
     /// `torrents` so that counts outlive the swarm; a count is never
-    /// removed, a download stays counted.
+    /// removed, a download stays counted. A torrent holds a copy of its
+    /// hash's state ([`Torrent::state`]), which every change here keeps
+    /// in step.
     hashes: HashMap<InfoHash, HashInfo, KeyedHasher>,
     /// How many of `hashes` are listed.
     listed: usize,
@@ -35,36 +37,20 @@ pub(crate) struct Shard {
     rng: SmallRng,
 }
 
-/// What a shard keeps of an info-hash besides its peers: its completed
-/// count and, if it is listed, its tag (crate docs, "Listing"). One entry
-/// for both, so that an announce in mode `listed` finds its tag and its
-/// count with one probe, one cache miss. Numbers as bytes, alignment 1:
-/// 38 bytes with the key (asserted in the tests).
+/// A shard's entry for an info-hash: its state (listing and completed
+/// count, one entry for both) and whether the count still has to be
+/// persisted. 38 bytes with the key, alignment 1 (asserted in the tests).
 #[derive(Clone, Copy, Default)]
 struct HashInfo {
-    completed: [u8; 8],
-    tag: [u8; 8],
-    listed: bool,
+    state: HashState,
     /// The count changed since the last `take_dirty_completed`.
     dirty: bool,
 }
 
 impl HashInfo {
-    fn completed(&self) -> u64 {
-        u64::from_ne_bytes(self.completed)
-    }
-
-    fn set_completed(&mut self, count: u64) {
-        self.completed = count.to_ne_bytes();
-    }
-
-    fn tag(&self) -> Option<u64> {
-        self.listed.then(|| u64::from_ne_bytes(self.tag))
-    }
-
     /// Worth keeping: listed, or a download counted.
     fn is_needed(&self) -> bool {
-        self.listed || self.completed() > 0 || self.dirty
+        self.state.is_listed() || self.state.completed() > 0 || self.dirty
     }
 }
 
@@ -81,23 +67,53 @@ impl Shard {
     }
 
     /// See [`crate::Swarm::announce`]; `numwant` is already capped and
-    /// `out` already cleared.
-    pub(crate) fn announce(
+    /// `out` already cleared. `admit` sees the hash's tag (`None`: not
+    /// listed) first; its `Err` is returned with nothing changed.
+    ///
+    /// One probe of the torrent table finds the peers, the tag and the
+    /// count when the torrent has peers; the hash table is read only for
+    /// a torrent's first peer.
+    pub(crate) fn announce<E>(
         &mut self,
         req: &Announce,
         now: Secs,
         numwant: usize,
         out: &mut Vec<PeerOut>,
-    ) -> SwarmCounts {
+        admit: impl FnOnce(Option<u64>) -> Result<(), E>,
+    ) -> Result<SwarmCounts, E> {
+        let slot = self.torrents.entry(req.info_hash);
+        let state = match &slot {
+            Entry::Occupied(torrent) => torrent.get().state,
+            Entry::Vacant(_) => self
+                .hashes
+                .get(&req.info_hash)
+                .map(|i| i.state)
+                .unwrap_or_default(),
+        };
+        admit(state.tag())?;
+        let addr = CompactAddr::from(req.addr);
+        let totals = family(&mut self.peers, addr);
         if req.event == AnnounceEvent::Stopped {
-            return self.stop(req);
+            let Entry::Occupied(mut entry) = slot else {
+                return Ok(counts(0, 0, state.completed()));
+            };
+            // By address only: the peer id is no credential,
+            // dictionary-model replies show it to anyone.
+            let torrent = entry.get_mut();
+            match torrent.remove(addr) {
+                Some(true) => totals.seeders -= 1,
+                Some(false) => totals.leechers -= 1,
+                None => {}
+            }
+            let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
+            if torrent.is_empty() {
+                entry.remove();
+            }
+            return Ok(counts(seeders, leechers, state.completed()));
         }
         let seeder = req.left == 0;
-        let addr = CompactAddr::from(req.addr);
-        let torrent = self.torrents.entry(req.info_hash).or_default();
+        let torrent = slot.or_insert_with(|| Torrent::new(state));
         let previous = torrent.announce(addr, req, now, numwant, &mut self.rng, out);
-        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
-        let totals = family(&mut self.peers, addr);
         match (previous, seeder) {
             (None, true) => totals.seeders += 1,
             (None, false) => totals.leechers += 1,
@@ -118,41 +134,20 @@ impl Shard {
         // with bytes still left would let a leecher be counted again and
         // again, so neither counts.
         let finished = req.event == AnnounceEvent::Completed && seeder && previous != Some(true);
-        let completed = if finished {
-            self.count_completed(req.info_hash)
-        } else {
-            self.completed_count(&req.info_hash)
-        };
-        counts(seeders, leechers, completed)
-    }
-
-    fn stop(&mut self, req: &Announce) -> SwarmCounts {
-        let completed = self.completed_count(&req.info_hash);
-        let Entry::Occupied(mut entry) = self.torrents.entry(req.info_hash) else {
-            return counts(0, 0, completed);
-        };
-        let torrent = entry.get_mut();
-        // By address only: the peer id is no credential, dictionary-model
-        // replies show it to anyone.
-        let addr = CompactAddr::from(req.addr);
-        let totals = family(&mut self.peers, addr);
-        match torrent.remove(addr) {
-            Some(true) => totals.seeders -= 1,
-            Some(false) => totals.leechers -= 1,
-            None => {}
+        if finished {
+            torrent.state = count_in(&mut self.hashes, &mut self.dirty, req.info_hash);
         }
-        let (seeders, leechers) = (torrent.seeders(), torrent.leechers());
-        if torrent.is_empty() {
-            entry.remove();
-        }
-        counts(seeders, leechers, completed)
+        Ok(counts(
+            torrent.seeders(),
+            torrent.leechers(),
+            torrent.state.completed(),
+        ))
     }
 
     pub(crate) fn scrape(&self, info_hash: &InfoHash) -> SwarmCounts {
-        let completed = self.completed_count(info_hash);
         match self.torrents.get(info_hash) {
-            Some(t) => counts(t.seeders(), t.leechers(), completed),
-            None => counts(0, 0, completed),
+            Some(t) => counts(t.seeders(), t.leechers(), t.state.completed()),
+            None => counts(0, 0, self.completed_count(info_hash)),
         }
     }
 
@@ -178,16 +173,18 @@ impl Shard {
 
     /// `info_hash`'s tag, if it is listed.
     pub(crate) fn listed_tag(&self, info_hash: &InfoHash) -> Option<u64> {
-        self.hashes.get(info_hash).and_then(HashInfo::tag)
+        self.hashes.get(info_hash).and_then(|i| i.state.tag())
     }
 
     /// Lists `info_hash` with `tag`; returns false if it was listed
     /// already (the tag is replaced).
     pub(crate) fn list(&mut self, info_hash: InfoHash, tag: u64) -> bool {
         let info = self.hashes.entry(info_hash).or_default();
-        let fresh = !info.listed;
-        info.listed = true;
-        info.tag = tag.to_ne_bytes();
+        let fresh = !info.state.is_listed();
+        info.state.list(tag);
+        if let Some(torrent) = self.torrents.get_mut(&info_hash) {
+            torrent.state = info.state;
+        }
         self.listed += usize::from(fresh);
         fresh
     }
@@ -199,8 +196,8 @@ impl Shard {
             return false;
         };
         let info = entry.get_mut();
-        let was_listed = info.listed;
-        info.listed = false;
+        let was_listed = info.state.is_listed();
+        info.state.unlist();
         if !info.is_needed() {
             entry.remove();
         }
@@ -214,19 +211,29 @@ impl Shard {
         let gone: Vec<InfoHash> = self
             .hashes
             .iter()
-            .filter(|(hash, info)| info.listed && !listed.contains_key(*hash))
+            .filter(|(hash, info)| info.state.is_listed() && !listed.contains_key(*hash))
             .map(|(hash, _)| *hash)
             .collect();
         for info_hash in &gone {
             self.remove_torrent(info_hash);
         }
         self.hashes.retain(|_, info| {
-            info.listed = false;
+            info.state.unlist();
             info.is_needed()
         });
         self.listed = 0;
         for (info_hash, tag) in listed {
             self.list(info_hash, tag);
+        }
+        // The torrents of hashes that stayed listed under a new tag were
+        // updated by `list`; the unlisted ones lost their peers above.
+        // Those tracked without a listing (mode `open`) stay unlisted.
+        for (info_hash, torrent) in &mut self.torrents {
+            torrent.state = self
+                .hashes
+                .get(info_hash)
+                .map(|i| i.state)
+                .unwrap_or_default();
         }
     }
 
@@ -280,46 +287,55 @@ impl Shard {
     }
 
     fn completed_count(&self, info_hash: &InfoHash) -> u64 {
-        self.hashes.get(info_hash).map_or(0, HashInfo::completed)
-    }
-
-    fn count_completed(&mut self, info_hash: InfoHash) -> u64 {
-        let info = self.hashes.entry(info_hash).or_default();
-        let count = info.completed() + 1;
-        info.set_completed(count);
-        if !info.dirty {
-            info.dirty = true;
-            self.dirty.push(info_hash);
-        }
-        count
+        self.hashes
+            .get(info_hash)
+            .map_or(0, |i| i.state.completed())
     }
 
     pub(crate) fn take_dirty_completed(&mut self, out: &mut Vec<(InfoHash, u64)>) {
         for info_hash in self.dirty.drain(..) {
             if let Some(info) = self.hashes.get_mut(&info_hash) {
                 info.dirty = false;
-                out.push((info_hash, info.completed()));
+                out.push((info_hash, info.state.completed()));
             }
         }
     }
 
     pub(crate) fn completed_snapshot(&self, out: &mut Vec<(InfoHash, u64)>) {
-        let nonzero = self.hashes.iter().filter(|(_, i)| i.completed() > 0);
-        out.extend(nonzero.map(|(h, i)| (*h, i.completed())));
+        let nonzero = self.hashes.iter().filter(|(_, i)| i.state.completed() > 0);
+        out.extend(nonzero.map(|(h, i)| (*h, i.state.completed())));
     }
 
     /// Sets a persisted count, replacing the one held: meant for start-up,
     /// before announces arrive. Leaves the dirty flag as it was.
     pub(crate) fn load_completed(&mut self, info_hash: InfoHash, count: u64) {
-        match self.hashes.entry(info_hash) {
-            Entry::Occupied(mut entry) => entry.get_mut().set_completed(count),
-            Entry::Vacant(entry) => {
-                if count > 0 {
-                    entry.insert(HashInfo::default()).set_completed(count);
-                }
-            }
+        let info = match self.hashes.entry(info_hash) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(_) if count == 0 => return,
+            Entry::Vacant(entry) => entry.insert(HashInfo::default()),
+        };
+        info.state.set_completed(count);
+        let state = info.state;
+        if let Some(torrent) = self.torrents.get_mut(&info_hash) {
+            torrent.state = state;
         }
     }
+}
+
+/// Counts a download of `info_hash` in its entry (marked dirty once);
+/// returns the entry's new state for the torrent's copy.
+fn count_in(
+    hashes: &mut HashMap<InfoHash, HashInfo, KeyedHasher>,
+    dirty: &mut Vec<InfoHash>,
+    info_hash: InfoHash,
+) -> HashState {
+    let info = hashes.entry(info_hash).or_default();
+    info.state.set_completed(info.state.completed() + 1);
+    if !info.dirty {
+        info.dirty = true;
+        dirty.push(info_hash);
+    }
+    info.state
 }
 
 /// The totals of `addr`'s family.
@@ -350,6 +366,118 @@ mod tests {
 
     fn hash(n: u8) -> InfoHash {
         InfoHash([n; 20])
+    }
+
+    impl Shard {
+        fn count_completed(&mut self, info_hash: InfoHash) -> u64 {
+            let state = count_in(&mut self.hashes, &mut self.dirty, info_hash);
+            if let Some(torrent) = self.torrents.get_mut(&info_hash) {
+                torrent.state = state;
+            }
+            state.completed()
+        }
+
+        /// Every torrent's copy of its hash's state is the entry's.
+        fn assert_copies_agree(&self) {
+            for (info_hash, torrent) in &self.torrents {
+                let held = self.hashes.get(info_hash).map(|i| i.state);
+                assert_eq!(torrent.state, held.unwrap_or_default(), "{info_hash:?}");
+            }
+        }
+    }
+
+    fn announce(
+        shard: &mut Shard,
+        n: u8,
+        port: u16,
+        event: AnnounceEvent,
+        left: u64,
+    ) -> Option<SwarmCounts> {
+        let req = Announce {
+            info_hash: hash(n),
+            peer_id: tracker_proto::PeerId([port as u8; 20]),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            event,
+            left,
+            numwant: None,
+        };
+        let listed_only = |tag: Option<u64>| tag.map(|_| ()).ok_or(());
+        shard
+            .announce(&req, Secs(1), 10, &mut Vec::new(), listed_only)
+            .ok()
+    }
+
+    #[test]
+    fn a_torrent_reads_its_listing_and_count_from_a_copy_kept_in_step() {
+        let mut shard = Shard::new();
+        assert_eq!(
+            announce(&mut shard, 1, 1, AnnounceEvent::Started, 5),
+            None,
+            "not listed"
+        );
+        assert!(shard.torrents.is_empty());
+
+        shard.list(hash(1), 10);
+        let first = announce(&mut shard, 1, 1, AnnounceEvent::Started, 5).unwrap();
+        assert_eq!((first.leechers, first.completed), (1, 0));
+        let done = announce(&mut shard, 1, 1, AnnounceEvent::Completed, 0).unwrap();
+        assert_eq!((done.seeders, done.completed), (1, 1));
+        shard.assert_copies_agree();
+
+        // Relisted under a new tag, counted from outside (a reload), and
+        // loaded from the store: the torrent's copy follows each change.
+        shard.list(hash(1), 11);
+        shard.assert_copies_agree();
+        assert_eq!(shard.torrents[&hash(1)].state.tag(), Some(11));
+        shard.load_completed(hash(1), 7);
+        shard.assert_copies_agree();
+        assert_eq!(
+            announce(&mut shard, 1, 2, AnnounceEvent::Started, 5)
+                .unwrap()
+                .completed,
+            7
+        );
+        let fresh: HashMap<InfoHash, u64, KeyedHasher> = [(hash(1), 12)].into_iter().collect();
+        shard.replace_listed(fresh);
+        shard.assert_copies_agree();
+        assert_eq!(shard.torrents[&hash(1)].state.tag(), Some(12));
+
+        // Unlisted: the peers go, and an announce is refused again; the
+        // count stays for a torrent listed later.
+        shard.unlist(&hash(1));
+        assert!(shard.torrents.is_empty());
+        assert_eq!(announce(&mut shard, 1, 1, AnnounceEvent::Started, 5), None);
+        shard.list(hash(1), 13);
+        let back = announce(&mut shard, 1, 1, AnnounceEvent::Started, 5).unwrap();
+        assert_eq!((back.leechers, back.completed), (1, 7));
+        let stopped = announce(&mut shard, 1, 1, AnnounceEvent::Stopped, 5).unwrap();
+        assert_eq!((stopped.leechers, stopped.completed), (0, 7));
+        assert!(shard.torrents.is_empty());
+
+        // A reload that unlists a hash drops its torrent; one tracked
+        // unlisted (mode `open`) keeps an unlisted copy.
+        shard.list(hash(2), 20);
+        announce(&mut shard, 2, 1, AnnounceEvent::Started, 5).unwrap();
+        let admit_any = |_| Ok::<(), ()>(());
+        let open = Announce {
+            info_hash: hash(3),
+            peer_id: tracker_proto::PeerId([3; 20]),
+            addr: SocketAddr::from(([127, 0, 0, 1], 3)),
+            event: AnnounceEvent::Completed,
+            left: 0,
+            numwant: None,
+        };
+        assert_eq!(
+            shard
+                .announce(&open, Secs(1), 10, &mut Vec::new(), admit_any)
+                .unwrap()
+                .completed,
+            1
+        );
+        shard.replace_listed(HashMap::default());
+        assert!(!shard.torrents.contains_key(&hash(2)));
+        assert_eq!(shard.torrents[&hash(3)].state.tag(), None);
+        shard.assert_copies_agree();
     }
 
     #[test]
@@ -392,5 +520,6 @@ mod tests {
         shard.take_dirty_completed(&mut dirty);
         dirty.sort_unstable_by_key(|(h, _)| h.0);
         assert_eq!(dirty, vec![(hash(1), 1), (hash(2), 1)]);
+        shard.assert_copies_agree();
     }
 }

@@ -11,13 +11,68 @@ use std::net::SocketAddr;
 
 /// A torrent with at least one peer. The shard drops it when it empties;
 /// its completed count lives on in the shard.
+///
+/// `repr(C)` keeps `state` first: the shard's table lays a slot out as
+/// the key, then the torrent, so an IPv4 announce reads the key the probe
+/// compares, the state and the IPv4 map's header from the slot's first
+/// 112 bytes (asserted in the tests).
 #[derive(Default)]
+#[repr(C)]
 pub(crate) struct Torrent {
+    /// A copy of the shard's entry for this info-hash (the default when
+    /// the shard has none), kept in step by the shard while the torrent
+    /// lives, so that an announce finds the listing and the count in the
+    /// slot it updates anyway instead of probing a second table.
+    pub(crate) state: HashState,
     v4: PeerMap<[u8; 4]>,
     v6: PeerMap<[u8; 16]>,
 }
 
+/// What the shard keeps of an info-hash besides its peers: its completed
+/// count and, if it is listed, its tag (crate docs, "Listing"). Numbers as
+/// bytes, alignment 1, so it packs beside a 20-byte key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HashState {
+    completed: [u8; 8],
+    tag: [u8; 8],
+    listed: bool,
+}
+
+impl HashState {
+    pub(crate) fn completed(&self) -> u64 {
+        u64::from_ne_bytes(self.completed)
+    }
+
+    pub(crate) fn set_completed(&mut self, count: u64) {
+        self.completed = count.to_ne_bytes();
+    }
+
+    pub(crate) fn is_listed(&self) -> bool {
+        self.listed
+    }
+
+    pub(crate) fn tag(&self) -> Option<u64> {
+        self.listed.then(|| u64::from_ne_bytes(self.tag))
+    }
+
+    pub(crate) fn list(&mut self, tag: u64) {
+        self.listed = true;
+        self.tag = tag.to_ne_bytes();
+    }
+
+    pub(crate) fn unlist(&mut self) {
+        self.listed = false;
+    }
+}
+
 impl Torrent {
+    pub(crate) fn new(state: HashState) -> Self {
+        Self {
+            state,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.v4.is_empty() && self.v6.is_empty()
     }
@@ -119,13 +174,22 @@ fn upsert_and_select<I: CompactIp>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::mem::size_of;
+    use std::mem::{offset_of, size_of};
     use tracker_proto::InfoHash;
 
     #[test]
     fn a_torrent_slot_stays_the_size_the_crate_docs_promise() {
         assert_eq!(size_of::<PeerMap<[u8; 4]>>(), 64);
         assert_eq!(size_of::<PeerMap<[u8; 16]>>(), 64);
-        assert_eq!(size_of::<(InfoHash, Torrent)>(), 152);
+        assert_eq!(size_of::<HashState>(), 17);
+        assert_eq!(size_of::<(InfoHash, Torrent)>(), 176);
+        let key = offset_of!((InfoHash, Torrent), 0);
+        let state = offset_of!((InfoHash, Torrent), 1) + offset_of!(Torrent, state);
+        let v4 = offset_of!((InfoHash, Torrent), 1) + offset_of!(Torrent, v4);
+        assert_eq!(
+            (key, state, v4),
+            (0, 24, 48),
+            "key, state, IPv4 map in 112 bytes"
+        );
     }
 }

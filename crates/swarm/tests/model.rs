@@ -1,5 +1,6 @@
-//! The store against a naive reference: random announces, stops, expiries
-//! and removals over a few torrents and peers, compared after every step.
+//! The store against a naive reference: random announces (open and
+//! listed-only), stops, expiries, removals, listings and reloads over a few
+//! torrents and peers, compared after every step.
 //! Peer ids and addresses are drawn independently, so one id shows up at
 //! several addresses and one address under several ids.
 
@@ -26,7 +27,15 @@ enum Op {
         event: AnnounceEvent,
         seeder: bool,
         numwant: Option<usize>,
+        /// Through `announce_listed_with`, as modes `listed` and `private`.
+        listed_only: bool,
     },
+    List(u8, u64),
+    Unlist(u8),
+    /// Lists exactly the torrents whose bit is set, with tag 100 + n.
+    ReplaceListed(u8),
+    /// Sets a persisted count, as at start-up.
+    LoadCompleted(u8, u64),
     Advance(u32),
     Expire,
     /// Removes peers whose last address byte is odd.
@@ -75,10 +84,14 @@ fn op() -> impl Strategy<Value = Op> {
         Just(AnnounceEvent::Stopped),
     ];
     prop_oneof![
-        8 => (0..TORRENTS, 0..PEERS, addr, 6881..6883u16, event, any::<bool>(), proptest::option::of(0..8usize))
-            .prop_map(|(torrent, peer, addr, port, event, seeder, numwant)| Op::Announce {
-                torrent, peer, addr, port, event, seeder, numwant,
+        8 => (0..TORRENTS, 0..PEERS, addr, 6881..6883u16, event, any::<bool>(), proptest::option::of(0..8usize), any::<bool>())
+            .prop_map(|(torrent, peer, addr, port, event, seeder, numwant, listed_only)| Op::Announce {
+                torrent, peer, addr, port, event, seeder, numwant, listed_only,
             }),
+        1 => (0..TORRENTS, 0..4u64).prop_map(|(t, tag)| Op::List(t, tag)),
+        1 => (0..TORRENTS).prop_map(Op::Unlist),
+        1 => (0..1u8 << TORRENTS).prop_map(Op::ReplaceListed),
+        1 => (0..TORRENTS, 0..50u64).prop_map(|(t, n)| Op::LoadCompleted(t, n)),
         2 => (1..80u32).prop_map(Op::Advance),
         1 => Just(Op::Expire),
         1 => Just(Op::RemoveOdd),
@@ -101,6 +114,7 @@ struct Model {
     peers: HashMap<(u8, SocketAddr), ModelPeer>,
     completed: HashMap<u8, u64>,
     dirty: HashSet<u8>,
+    listed: HashMap<u8, u64>,
 }
 
 impl Model {
@@ -215,7 +229,7 @@ proptest! {
 
         for op in ops {
             match op {
-                Op::Announce { torrent, peer, addr, port, event, seeder, numwant } => {
+                Op::Announce { torrent, peer, addr, port, event, seeder, numwant, listed_only } => {
                     let req = Announce {
                         info_hash: hash(torrent),
                         peer_id: PeerId([peer; 20]),
@@ -224,7 +238,23 @@ proptest! {
                         left: if seeder { 0 } else { 512 },
                         numwant,
                     };
-                    let counts = swarm.announce(&req, Secs(now), &mut out);
+                    let counts = if listed_only {
+                        let mut handed = None;
+                        let served = swarm.announce_listed_with(&req, Secs(now), &mut out, |tag| {
+                            handed = Some(tag);
+                            Ok::<(), ()>(())
+                        });
+                        prop_assert_eq!(handed, model.listed.get(&torrent).copied());
+                        match served {
+                            Some(counts) => counts.unwrap(),
+                            None => {
+                                prop_assert!(out.is_empty());
+                                continue;
+                            }
+                        }
+                    } else {
+                        swarm.announce(&req, Secs(now), &mut out)
+                    };
                     let canonical = addr.canonical(port);
                     let key = (torrent, canonical);
                     if event == AnnounceEvent::Stopped {
@@ -241,6 +271,32 @@ proptest! {
                         check_peers(&model, torrent, canonical, seeder, want, &out)?;
                     }
                     prop_assert_eq!(counts, model.counts(torrent));
+                }
+                Op::List(torrent, tag) => {
+                    let fresh = model.listed.insert(torrent, tag).is_none();
+                    prop_assert_eq!(swarm.list(hash(torrent), tag), fresh);
+                }
+                Op::Unlist(torrent) => {
+                    let was = model.listed.remove(&torrent).is_some();
+                    prop_assert_eq!(swarm.unlist(&hash(torrent)), was);
+                    model.peers.retain(|(t, _), _| *t != torrent);
+                }
+                Op::ReplaceListed(bits) => {
+                    let listed: HashMap<u8, u64> = (0..TORRENTS)
+                        .filter(|t| bits & (1 << t) != 0)
+                        .map(|t| (t, 100 + u64::from(t)))
+                        .collect();
+                    for gone in model.listed.keys().filter(|t| !listed.contains_key(t)) {
+                        model.peers.retain(|(t, _), _| t != gone);
+                    }
+                    swarm.replace_listed(listed.iter().map(|(t, tag)| (hash(*t), *tag)));
+                    model.listed = listed;
+                }
+                Op::LoadCompleted(torrent, count) => {
+                    swarm.load_completed([(hash(torrent), count)]);
+                    if count > 0 || model.completed.contains_key(&torrent) {
+                        model.completed.insert(torrent, count);
+                    }
                 }
                 Op::Advance(secs) => now += secs,
                 Op::Expire => {
@@ -263,13 +319,19 @@ proptest! {
             }
             for torrent in 0..TORRENTS {
                 prop_assert_eq!(swarm.scrape(&hash(torrent)), model.counts(torrent));
+                let tag = model.listed.get(&torrent).copied();
+                prop_assert_eq!(swarm.listed_tag(&hash(torrent)), tag);
+                let listed_counts = tag.map(|_| model.counts(torrent));
+                prop_assert_eq!(swarm.scrape_listed(&hash(torrent)), listed_counts);
             }
+            prop_assert_eq!(swarm.listed_count(), model.listed.len());
             prop_assert_eq!(swarm.totals(), model.totals());
             prop_assert_eq!(swarm.family_totals(), model.family_totals());
         }
         let mut snapshot = swarm.completed_snapshot();
         snapshot.sort_unstable();
-        let mut want: Vec<_> = model.completed.iter().map(|(t, c)| (hash(*t), *c)).collect();
+        let nonzero = model.completed.iter().filter(|(_, c)| **c > 0);
+        let mut want: Vec<_> = nonzero.map(|(t, c)| (hash(*t), *c)).collect();
         want.sort_unstable();
         prop_assert_eq!(snapshot, want);
     }
