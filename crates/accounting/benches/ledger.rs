@@ -8,7 +8,7 @@ use accounting::{
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use swarm::Secs;
-use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+use tracker_proto::{AnnounceEvent, PeerId};
 
 const MEMBERS: u64 = 100_000;
 
@@ -17,12 +17,6 @@ fn passkey(n: u64) -> Passkey {
     key[..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes());
     key[8..].copy_from_slice(&n.to_le_bytes());
     Passkey(key)
-}
-
-fn hash(n: u64) -> InfoHash {
-    let mut h = [0u8; 20];
-    h[..8].copy_from_slice(&n.wrapping_mul(0xD6E8_FEB8_6659_FD93).to_le_bytes());
-    InfoHash(h)
 }
 
 fn bench(c: &mut Criterion) {
@@ -55,7 +49,6 @@ fn bench(c: &mut Criterion) {
                     id: ReleaseId((n / 10) as i64),
                     freeleech: false,
                 },
-                info_hash: hash(n / 10),
                 peer_id: PeerId([(n % 251) as u8; 20]),
                 event: AnnounceEvent::None,
                 counters: Counters {

@@ -3,10 +3,15 @@
 //!
 //! # Sessions
 //!
-//! A session is one client's run on one torrent for one member, keyed by
-//! (passkey, info-hash, peer id): clients draw a new peer id when they
+//! A session is one client's run on one release for one member, keyed by
+//! (passkey, release, peer id): clients draw a new peer id when they
 //! start, and the passkey in the key means a peer id seen in someone
-//! else's swarm cannot touch this member's session. `stopped` closes a
+//! else's swarm cannot touch this member's session. The release, not the
+//! info-hash: a client in both swarms of a hybrid release announces under
+//! each of its two hashes, with its torrent's totals in both (libtorrent
+//! does), and one session takes the higher of the two reports instead of
+//! crediting each in full. A client that split its totals between the two
+//! would be credited short, never over. `stopped` closes a
 //! session; sessions not heard from within the peer lifetime are swept by
 //! [`Ledger::expire`], as the swarm sweeps its peers. What an announce
 //! credits is decided by [`crate::delta`].
@@ -41,7 +46,7 @@
 //! two cache lines. Keys hash with foldhash, seeded per ledger: a
 //! session key carries a client-chosen peer id, but finding colliding ids
 //! needs the seed, and SipHash cost a tenth of an announce on these
-//! 56-byte keys.
+//! 48-byte keys.
 //!
 //! Nothing here is ever written to disk but the pending credit (member id,
 //! release id, byte counts, a snatch flag); the peer id lives in memory
@@ -57,7 +62,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use swarm::Secs;
-use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+use tracker_proto::{AnnounceEvent, PeerId};
 
 const SHARDS: usize = 64;
 
@@ -83,12 +88,11 @@ impl Default for LedgerConfig {
 }
 
 /// One announce as the ledger needs it, after the tracker resolved the
-/// info-hash.
+/// info-hash to its release.
 #[derive(Clone, Copy, Debug)]
 pub struct Report {
     pub passkey: Passkey,
     pub release: Release,
-    pub info_hash: InfoHash,
     pub peer_id: PeerId,
     pub event: AnnounceEvent,
     pub counters: Counters,
@@ -181,11 +185,11 @@ impl Shard {
     /// Closes the session at `key` (hashed to `hash`), keeping its credit.
     fn close(&mut self, key: &SessionKey, hash: u64) {
         if let Some(session) = self.sessions.remove(key, hash) {
-            self.adjust(session.member, session.release, session.seeding, false);
+            self.adjust(session.member, key.release, session.seeding, false);
             if session.has_pending() {
                 self.with_credit -= 1;
                 self.pending
-                    .entry((session.member, session.release))
+                    .entry((session.member, key.release))
                     .or_default()
                     .add(session.pending());
             }
@@ -320,7 +324,7 @@ impl Ledger {
         let release = report.release.id;
         let key = SessionKey {
             passkey: report.passkey,
-            info_hash: report.info_hash,
+            release,
             peer_id: report.peer_id,
         };
         let seeding = report.left == 0;
@@ -347,7 +351,7 @@ impl Ledger {
                 snatched,
             });
             let gained_credit = !had_credit && session.has_pending();
-            let (was_seeding, member, release) = (session.seeding, session.member, session.release);
+            let (was_seeding, member) = (session.seeding, session.member);
             let stopped = report.event == AnnounceEvent::Stopped;
             if !stopped {
                 session.seeding = seeding;
@@ -384,7 +388,6 @@ impl Ledger {
         let baseline = Baseline::first(report.counters, now);
         let session = Session {
             member: member.id,
-            release,
             counters: baseline.counters,
             at: baseline.at,
             seeding,
@@ -466,9 +469,9 @@ impl Ledger {
                 sums.entry(key).or_default().add(credit);
             }
             if shard.with_credit > 0 {
-                for session in shard.sessions.values_mut() {
+                for (key, session) in shard.sessions.iter_mut() {
                     if session.has_pending() {
-                        sums.entry((session.member, session.release))
+                        sums.entry((session.member, key.release))
                             .or_default()
                             .add(session.take_pending());
                     }

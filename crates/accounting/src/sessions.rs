@@ -4,9 +4,9 @@
 //! Written here rather than taken from hashbrown because the session
 //! probe is private mode's one memory access per announce that open mode
 //! does not make, with about 200,000 sessions far beyond the cache: a
-//! slot's hash tag and key fill its first cache line and the session its
-//! second, so a lookup reads the line it compares and then the line it
-//! updates, where hashbrown reads a control-byte group and then a
+//! slot's hash tag and key fill its first cache line (56 bytes) and the
+//! session starts there and ends in its second, so a lookup reads the line
+//! it compares and then the next, where hashbrown reads a control-byte group and then a
 //! 128-byte bucket that straddles two or three lines. Measured against
 //! hashbrown, private UDP announces were about 10 % faster
 //! (bench/README.md, "Private mode").
@@ -21,31 +21,33 @@ use crate::delta::{Baseline, Counters};
 use crate::directory::{MemberId, ReleaseId};
 use crate::ledger::Pending;
 use swarm::Secs;
-use tracker_proto::{InfoHash, PeerId};
+use tracker_proto::PeerId;
 
+/// A session's key: the release, not the info-hash, so that a client
+/// announcing a hybrid release under both its hashes (BEP 52; libtorrent
+/// reports the same totals in both) has one session, credited once.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct SessionKey {
     pub(crate) passkey: Passkey,
-    pub(crate) info_hash: InfoHash,
+    pub(crate) release: ReleaseId,
     pub(crate) peer_id: PeerId,
 }
 
 impl SessionKey {
     pub(crate) const ZERO: Self = Self {
         passkey: Passkey([0; 16]),
-        info_hash: InfoHash([0; 20]),
+        release: ReleaseId(0),
         peer_id: PeerId([0; 20]),
     };
 }
 
-/// An open session: 56 bytes, so that with its key and tag it fills two
-/// cache lines ([`crate::sessions`]); hence the baseline and the pending
-/// credit spelled out rather than as a [`Baseline`] and a [`Pending`],
-/// whose paddings would not share.
+/// An open session: 48 bytes, so that it fits the second cache line of
+/// its slot ([`crate::sessions`]); the baseline and the pending credit are
+/// spelled out rather than as a [`Baseline`] and a [`Pending`], whose
+/// paddings would not share.
 #[derive(Clone, Copy)]
 pub(crate) struct Session {
     pub(crate) member: MemberId,
-    pub(crate) release: ReleaseId,
     /// The baseline's counters and time.
     pub(crate) counters: Counters,
     pub(crate) at: Secs,
@@ -58,7 +60,6 @@ pub(crate) struct Session {
 impl Session {
     pub(crate) const ZERO: Self = Self {
         member: MemberId(0),
-        release: ReleaseId(0),
         counters: Counters {
             uploaded: 0,
             downloaded: 0,
@@ -251,11 +252,11 @@ impl SessionTable {
             .map(|s| (&s.key, &s.session))
     }
 
-    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut Session> {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&SessionKey, &mut Session)> {
         self.slots
             .iter_mut()
             .filter(|s| s.tag != 0)
-            .map(|s| &mut s.session)
+            .map(|s| (&s.key, &mut s.session))
     }
 }
 
@@ -266,9 +267,10 @@ mod tests {
 
     #[test]
     fn a_slot_is_two_cache_lines() {
+        assert_eq!(std::mem::size_of::<Session>(), 48);
         assert_eq!(std::mem::size_of::<Slot>(), 128);
         assert_eq!(std::mem::align_of::<Slot>(), 64);
-        assert_eq!(std::mem::offset_of!(Slot, session), 64);
+        assert_eq!(std::mem::offset_of!(Slot, session), 56);
     }
 
     fn key(n: u32) -> SessionKey {
@@ -276,7 +278,7 @@ mod tests {
         peer_id[..4].copy_from_slice(&n.to_le_bytes());
         SessionKey {
             passkey: Passkey([1; 16]),
-            info_hash: InfoHash([2; 20]),
+            release: ReleaseId(2),
             peer_id: PeerId(peer_id),
         }
     }
@@ -284,7 +286,6 @@ mod tests {
     fn session(n: u32) -> Session {
         Session {
             member: MemberId(n.into()),
-            release: ReleaseId(7),
             ..Session::ZERO
         }
     }
@@ -352,8 +353,8 @@ mod tests {
         }
         assert_eq!(
             table
-                .values_mut()
-                .filter(|s| s.pending.uploaded == 1)
+                .iter_mut()
+                .filter(|(_, s)| s.pending.uploaded == 1)
                 .count(),
             100
         );

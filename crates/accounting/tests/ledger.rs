@@ -7,7 +7,7 @@ use accounting::{
 use proptest::prelude::*;
 use std::sync::Arc;
 use swarm::Secs;
-use tracker_proto::{AnnounceEvent, InfoHash, PeerId};
+use tracker_proto::{AnnounceEvent, PeerId};
 
 const MIB: u64 = 1 << 20;
 
@@ -59,7 +59,6 @@ fn report(m: i64, r: i64, peer: u8, event: AnnounceEvent, up: u64, down: u64, le
     Report {
         passkey: key(m),
         release: release(r),
-        info_hash: InfoHash([r as u8; 20]),
         peer_id: PeerId([peer; 20]),
         event,
         counters: Counters {
@@ -288,7 +287,6 @@ fn the_ratio_rule_refuses_new_downloads_only() {
     let mut seed = low;
     seed.left = 0;
     seed.release = release(11);
-    seed.info_hash = InfoHash([11; 20]);
     record_as(&ledger, &seed, Secs(0), false).unwrap();
     let mut ok = report(1, 12, 1, Started, 0, 0, 10);
     record(&ledger, &ok, Secs(0)).unwrap();

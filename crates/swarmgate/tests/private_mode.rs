@@ -35,8 +35,9 @@ struct Setup {
     release: i64,
 }
 
-/// A private tracker with three accounts and two approved releases
-/// (`hash(1)`, and `hash(2)` freeleech), flushing every second.
+/// A private tracker with three accounts and three approved releases
+/// (`hash(1)`, `hash(2)` freeleech, and a hybrid one listed under `hash(3)`
+/// and its v2 hash truncated, `hash(4)`), flushing every second.
 async fn start_private() -> Setup {
     let data_dir = tempfile::tempdir().unwrap();
     let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
@@ -47,12 +48,12 @@ async fn start_private() -> Setup {
     store.set_disabled(carol, true).await.unwrap();
     let category = store.categories().await.unwrap()[0].id;
     let mut releases = Vec::new();
-    for n in [1, 2] {
+    for (n, v2) in [(1, None), (2, None), (3, Some([4; 32]))] {
         releases.push(
             store
                 .create_release(&store::NewRelease {
                     info_hash_v1: Some(hash(n)),
-                    info_hash_v2: None,
+                    info_hash_v2: v2,
                     title: "t",
                     description_md: "",
                     category_id: category,
@@ -469,5 +470,40 @@ async fn a_deleted_release_is_refused_and_its_late_credit_dropped() {
         MIB
     );
     store.close().await;
+    setup.server.running.stop().await.unwrap();
+}
+
+/// A client in both swarms of a hybrid release announces under each of
+/// its hashes with the same totals, as libtorrent does: one session takes
+/// both, and the member is credited once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hybrid_release_announced_under_both_hashes_is_credited_once() {
+    let setup = start_private().await;
+    let s = &setup.server;
+    let path = format!("/announce/{}", key(ALICE));
+    let announce = |n: u8, uploaded: u64, event: &str| {
+        let query = announce_query(hash(n), peer(9), 6881, 0, event)
+            .replace("uploaded=0", &format!("uploaded={uploaded}"));
+        let url = format!("{path}?{query}");
+        let (status, body) = http_get(A, s.running.http_addr(), &url);
+        assert_eq!((status, failure_reason(&body)), (200, None));
+    };
+    announce(3, 0, "started");
+    announce(4, 0, "started");
+    s.clock.advance(10);
+    announce(3, 30 * MIB, "");
+    announce(4, 30 * MIB, "");
+    s.clock.advance(10);
+    announce(4, 50 * MIB, "");
+    announce(3, 50 * MIB, "");
+    let ledger = &s.running.tracker().accounting().unwrap().ledger;
+    assert_eq!(ledger.sessions(), 1, "one session for both hashes");
+    eventually("the flush", async || {
+        totals(&setup, setup.alice).await.uploaded == 50 * MIB
+    })
+    .await;
+    // A later flush adds nothing for the second hash's reports.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(totals(&setup, setup.alice).await.uploaded, 50 * MIB);
     setup.server.running.stop().await.unwrap();
 }

@@ -356,7 +356,6 @@ impl Tracker {
             let report = Report {
                 passkey,
                 release: Catalog::release_of_tag(tag),
-                info_hash: input.info_hash,
                 peer_id: input.peer_id,
                 event: input.event,
                 counters: Counters {
