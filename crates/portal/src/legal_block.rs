@@ -6,7 +6,9 @@
 //! proxy) and scope `portal`. Every route that serves a .torrent file
 //! also takes [`DownloadAllowed`], the same check for scope `download`,
 //! so a rule can refuse .torrent files where it still shows the pages.
-//! Both count the decision. A refusal is answered honestly, in the
+//! Both count the decision. Pages and feeds that would show a magnet link
+//! leave it out for such a client ([`MayDownload`]): a magnet carries the
+//! same tracker URL, passkey and all, as the file. A refusal is answered honestly, in the
 //! visitor's language: who blocks (the operators of this site, not an ISP
 //! or a court), the rule's message, and the `blocked_by` link, which is
 //! also sent as `Link: <...>; rel="blocked-by"` (RFC 7725 section 4).
@@ -59,6 +61,35 @@ impl FromRequestParts<PortalState> for DownloadAllowed {
             None => Ok(Self),
             Some(refusal) => Err(refusal),
         }
+    }
+}
+
+/// Whether the policy lets the client download .torrent files (scope
+/// `download`), for pages and feeds that show magnet links only then.
+/// Decided without counting: a page view is no download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MayDownload(pub(crate) bool);
+
+impl MayDownload {
+    pub(crate) fn of(state: &PortalState, peer: SocketAddr, headers: &HeaderMap) -> Self {
+        let tracker = &state.tracker;
+        let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
+        let decision = tracker
+            .policy()
+            .current()
+            .decide(client_ip, Scope::Download);
+        Self(!decision.denied)
+    }
+}
+
+impl FromRequestParts<PortalState> for MayDownload {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self::of(state, peer, &parts.headers))
     }
 }
 

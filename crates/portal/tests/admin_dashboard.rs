@@ -257,12 +257,29 @@ async fn text_from_the_database_is_escaped_in_the_chart_and_the_tables() {
 }
 
 #[tokio::test]
-async fn a_rule_denying_downloads_refuses_every_torrent_route_with_451_and_is_counted() {
+async fn a_rule_denying_downloads_refuses_every_torrent_route_with_451_and_hides_magnets() {
     // Regression: nothing checked scope `download`, so such a rule refused
-    // nothing and `?scope=download` stayed empty.
-    let app = app().await;
+    // nothing and `?scope=download` stayed empty; then, the magnet links
+    // on pages and in feeds went on handing out the tracker URL.
+    // A public address, for the Torznab feed's links.
+    let app = app_with(ReleaseSettings {
+        public_url: Some("http://portal.test/".into()),
+        ..settings()
+    })
+    .await;
     let mut up = logged_in(&app, "uploader").await;
     let id = upload_ok(&mut up, "v1-multi.torrent", "Blocked download").await;
+    let passkey = app.passkey_of("uploader").await;
+    let torznab = format!("/torznab/api?t=search&apikey={}", passkey.expose());
+    let magnet_shown = [
+        format!("/releases/{id}"),
+        format!("/api/v1/releases/{id}"),
+        torznab.clone(),
+    ];
+    for path in &magnet_shown {
+        let body = up.get(path).await.body;
+        assert!(body.contains("magnet:?"), "{path}: {body}");
+    }
     // The test client's network (support::CLIENT) as a named list.
     std::fs::write(app.dir.path().join("here.txt"), "203.0.113.0/24\n").unwrap();
     let rule = "[lists]\nhere = \"here.txt\"\n\
@@ -273,7 +290,6 @@ async fn a_rule_denying_downloads_refuses_every_torrent_route_with_451_and_is_co
     let policy = policy::Policy::parse(rule, &app.dir.path().join("policy.toml")).unwrap();
     app.tracker.policy().replace(policy);
 
-    let passkey = app.passkey_of("uploader").await;
     for path in [
         format!("/releases/{id}/download"),
         format!("/api/v1/releases/{id}/torrent"),
@@ -296,15 +312,15 @@ async fn a_rule_denying_downloads_refuses_every_torrent_route_with_451_and_is_co
             "{path}"
         );
     }
-    // The pages and the JSON still load: only the files are refused.
-    assert_eq!(
-        up.get(&format!("/releases/{id}")).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        up.get(&format!("/api/v1/releases/{id}")).await.status,
-        StatusCode::OK
-    );
+    // The pages, the JSON and the feed still load, without the magnet
+    // link, which carries the same tracker URL as the file; showing them
+    // counts no download.
+    for path in &magnet_shown {
+        let r = up.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.body.contains("Blocked download"), "{path}");
+        assert!(!r.body.contains("magnet:?"), "{path}: {}", r.body);
+    }
 
     let denied: u64 = app
         .tracker

@@ -44,6 +44,7 @@ use super::{
 };
 use crate::PortalState;
 use crate::error::WebError;
+use crate::legal_block::MayDownload;
 use crate::releases::{CategoryTree, counts, magnet_with};
 use crate::session::hash_secret;
 use axum::extract::{ConnectInfo, RawQuery, State};
@@ -226,7 +227,8 @@ async fn answer(
                     "Unknown error: the request names no host and portal.public_url is not set",
                 )
             })?;
-            let xml = search(state, &site, &user, function, params).await?;
+            let may = MayDownload::of(state, peer, headers);
+            let xml = search(state, &site, (&user, may), function, params).await?;
             Ok(("application/rss+xml", xml))
         }
         f if NOT_AVAILABLE.contains(&f) => Err(TorznabError::new(
@@ -351,10 +353,12 @@ fn episode_words(params: &Params) -> Result<Option<String>, TorznabError> {
     }))
 }
 
+/// `user` asked, and whether the policy lets them download .torrent
+/// files (the items' magnet links are left out otherwise).
 async fn search(
     state: &PortalState,
     site: &str,
-    user: &User,
+    (user, may): (&User, MayDownload),
     function: &str,
     params: &Params,
 ) -> Result<Xml, TorznabError> {
@@ -431,7 +435,7 @@ async fn search(
             &mut xml,
             state,
             site,
-            user,
+            (user, may),
             &torznab,
             (release, &hashes),
             site_freeleech,
@@ -491,7 +495,7 @@ fn item(
     xml: &mut Xml,
     state: &PortalState,
     site: &str,
-    user: &User,
+    (user, may): (&User, MayDownload),
     torznab: &TorznabCategories,
     (release, hashes): (&Release, &InfoHashes),
     site_freeleech: bool,
@@ -546,7 +550,7 @@ fn item(
     for (name, value) in &numbers {
         xml.empty("torznab:attr", &[("name", name), ("value", value.as_str())]);
     }
-    if let Some(magnet) = magnet_with(state, Some(user), release, hashes) {
+    if let Some(magnet) = magnet_with(state, Some(user), release, hashes, may) {
         xml.empty(
             "torznab:attr",
             &[("name", "magneturl"), ("value", magnet.as_str())],

@@ -30,7 +30,7 @@ use crate::PortalState;
 use crate::error::{ApiError, WebError};
 use crate::extract::Json as Body;
 use crate::i18n::Text;
-use crate::legal_block::DownloadAllowed;
+use crate::legal_block::{DownloadAllowed, MayDownload};
 use crate::session::Visitor;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
@@ -203,7 +203,8 @@ pub(crate) struct ReleaseDetailJson {
     files: Vec<FileJson>,
     tags: Vec<String>,
     /// With the caller's passkey; `null` for anonymous callers unless
-    /// anonymous magnets are allowed.
+    /// anonymous magnets are allowed, and for callers the access policy
+    /// refuses .torrent files (scope `download`).
     magnet: Option<String>,
 }
 
@@ -237,11 +238,12 @@ struct FileJson {
 async fn show(
     State(state): State<PortalState>,
     visitor: Visitor,
+    may: MayDownload,
     Path(id): Path<String>,
 ) -> Result<Json<ReleaseDetailJson>, WebError> {
     let user = visitor.user.as_ref();
     let release = visible_release(&state, user, parse_id(&id)?).await?;
-    Ok(Json(detail(&state, user, &release).await?))
+    Ok(Json(detail(&state, user, &release, may).await?))
 }
 
 /// A release as `GET /api/v1/releases/{id}` shows it to `user`.
@@ -249,6 +251,7 @@ pub(crate) async fn detail(
     state: &PortalState,
     user: Option<&store::User>,
     release: &store::Release,
+    may: MayDownload,
 ) -> Result<ReleaseDetailJson, WebError> {
     let tree = CategoryTree::load(state).await?;
     let files = state.store.release_files(release.id).await?;
@@ -272,7 +275,7 @@ pub(crate) async fn detail(
             })
             .collect(),
         tags,
-        magnet: magnet(state, user, release)?,
+        magnet: magnet(state, user, release, may)?,
     })
 }
 

@@ -27,6 +27,7 @@ use crate::PortalState;
 use crate::error::{ApiError, WebError};
 use crate::extract::{Form, Json as Body};
 use crate::i18n::Text;
+use crate::legal_block::MayDownload;
 use crate::pages::{Page, render};
 use crate::session::Visitor;
 use askama::Template;
@@ -305,6 +306,7 @@ pub(crate) struct EditJson {
 pub(crate) async fn patch(
     State(state): State<PortalState>,
     visitor: Visitor,
+    may: MayDownload,
     Path(id): Path<String>,
     Body(input): Body<EditJson>,
 ) -> Result<Response, WebError> {
@@ -334,5 +336,5 @@ pub(crate) async fn patch(
     )?;
     save(&state, user, release.id, &checked).await?;
     let edited = visible_release(&state, Some(user), release.id).await?;
-    Ok(Json(super::api::detail(&state, Some(user), &edited).await?).into_response())
+    Ok(Json(super::api::detail(&state, Some(user), &edited, may).await?).into_response())
 }

@@ -16,7 +16,7 @@ use crate::control_chars::{TABS_AND_LINE_BREAKS, has_control_except};
 use crate::error::WebError;
 use crate::extract::Form;
 use crate::i18n::Text;
-use crate::legal_block::DownloadAllowed;
+use crate::legal_block::{DownloadAllowed, MayDownload};
 use crate::pages::{Page, date, render, status_text};
 use crate::session::Visitor;
 use askama::Template;
@@ -277,6 +277,7 @@ struct ReleasePage {
 async fn show(
     State(state): State<PortalState>,
     visitor: Visitor,
+    may: MayDownload,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let user = visitor.user.as_ref();
@@ -309,7 +310,7 @@ async fn show(
         tags: state.store.release_tags(release.id).await?,
         info_hash_v1: hashes.v1().map(|h| h.to_hex()),
         info_hash_v2: hashes.v2().map(|h| h.to_hex()),
-        magnet: magnet(&state, user, &release)?,
+        magnet: magnet(&state, user, &release, may)?,
         seeders: c.seeders,
         leechers: c.leechers,
         completed: c.completed,

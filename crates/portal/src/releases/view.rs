@@ -5,6 +5,7 @@ use super::categories::CategoryTree;
 use crate::PortalState;
 use crate::error::WebError;
 use crate::i18n::Lang;
+use crate::legal_block::MayDownload;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use metainfo::{InfoHashV2, InfoHashes, Limits, Metainfo};
@@ -93,12 +94,16 @@ pub(crate) fn tracker_urls(state: &PortalState, user: Option<&User>) -> Option<V
     }
 }
 
+/// The release's magnet link for this visitor: none where the policy
+/// refuses them .torrent files, since the link carries the same tracker
+/// URLs.
 pub(crate) fn magnet(
     state: &PortalState,
     user: Option<&User>,
     release: &Release,
+    may: MayDownload,
 ) -> Result<Option<String>, WebError> {
-    Ok(magnet_with(state, user, release, &hashes(release)?))
+    Ok(magnet_with(state, user, release, &hashes(release)?, may))
 }
 
 /// [`magnet`] of a release whose `hashes` are known.
@@ -107,9 +112,15 @@ pub(crate) fn magnet_with(
     user: Option<&User>,
     release: &Release,
     hashes: &InfoHashes,
+    MayDownload(may): MayDownload,
 ) -> Option<String> {
-    tracker_urls(state, user)
-        .map(|urls| metainfo::magnet_link(hashes, &release.title, Some(release.size), &urls))
+    let urls = tracker_urls(state, user).filter(|_| may)?;
+    Some(metainfo::magnet_link(
+        hashes,
+        &release.title,
+        Some(release.size),
+        &urls,
+    ))
 }
 
 /// The stored .torrent with the member's passkey in `announce` and in
