@@ -45,8 +45,8 @@
 //! The session table is our own ([`crate::sessions`]): a lookup reads
 //! two cache lines. Keys hash with foldhash, seeded per ledger: a
 //! session key carries a client-chosen peer id, but finding colliding ids
-//! needs the seed, and SipHash cost a tenth of an announce on these
-//! 48-byte keys.
+//! needs the seed, and SipHash cost a tenth of an announce on keys of this
+//! size (44 bytes hashed).
 //!
 //! Nothing here is ever written to disk but the pending credit (member id,
 //! release id, byte counts, a snatch flag); the peer id lives in memory

@@ -8,10 +8,11 @@
 //! so a rule can refuse .torrent files where it still shows the pages.
 //! Both count the decision. Pages and feeds that would show a magnet link
 //! leave it out for such a client ([`MayDownload`]): a magnet carries the
-//! same tracker URL, passkey and all, as the file. A refusal is answered honestly, in the
-//! visitor's language: who blocks (the operators of this site, not an ISP
-//! or a court), the rule's message, and the `blocked_by` link, which is
-//! also sent as `Link: <...>; rel="blocked-by"` (RFC 7725 section 4).
+//! same tracker URL, passkey and all, as the file. A refusal is answered
+//! honestly, in the visitor's language: who blocks (the operators of this
+//! site, not an ISP or a court), the rule's message, and the `blocked_by`
+//! link, which is also sent as `Link: <...>; rel="blocked-by"` (RFC 7725
+//! section 4).
 //! JSON routes (`/api/...`, or a client preferring JSON) get the same
 //! facts as JSON. `Cache-Control: private, no-store`, so no shared cache
 //! serves the refusal to an allowed visitor or the page to a refused one.
