@@ -185,6 +185,29 @@ pub(crate) fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Binds a [`NewRelease`]'s columns to a query of
+/// [`sql::INSERT_RELEASE`], in its order: a macro, since each backend's
+/// query is its own type. Shared by `create_release` and
+/// `import_releases`.
+macro_rules! bind_new_release {
+    ($query:expr, $release:expr) => {{
+        let release = $release;
+        $query
+            .bind(release.info_hash_v1.map(|h| h.0.to_vec()))
+            .bind(release.info_hash_v2.map(|h| h.to_vec()))
+            .bind(release.title)
+            .bind(release.description_md)
+            .bind(release.category_id)
+            .bind(release.uploader_id)
+            .bind(release.status.as_str())
+            .bind($crate::catalog::to_i64(release.size))
+            .bind(release.private)
+            .bind(release.torrent)
+            .bind(release.created_at)
+    }};
+}
+pub(crate) use bind_new_release;
+
 impl Store {
     /// The whole category tree, ordered by position then id (parents and
     /// children mixed: callers build the tree from `parent_id`).
@@ -274,18 +297,8 @@ impl Store {
         );
         on_backend!(self, |pool, dialect| {
             let mut tx = pool.begin().await?;
-            let id = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE)
-                .bind(release.info_hash_v1.map(|h| h.0.to_vec()))
-                .bind(release.info_hash_v2.map(|h| h.to_vec()))
-                .bind(release.title)
-                .bind(release.description_md)
-                .bind(release.category_id)
-                .bind(release.uploader_id)
-                .bind(release.status.as_str())
-                .bind(to_i64(release.size))
-                .bind(release.private)
-                .bind(release.torrent)
-                .bind(release.created_at)
+            let insert = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE);
+            let id = bind_new_release!(insert, release)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| catalog_constraint(e, "category or uploader"))?;

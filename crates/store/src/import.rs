@@ -9,6 +9,7 @@
 //! rows and the search document are the same as `create_release`
 //! writes.
 
+use crate::catalog::{bind_new_release, to_i64};
 use crate::sql;
 use crate::{NewRelease, Pool, Store, StoreError};
 use std::fmt::Write as _;
@@ -30,10 +31,6 @@ fn insert_files(rows: usize) -> String {
     sql
 }
 
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
 impl Store {
     /// Stores `releases` in one transaction, in order; returns their ids.
     ///
@@ -50,18 +47,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut ids = Vec::with_capacity(releases.len());
             for release in releases {
-                let id = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE)
-                    .bind(release.info_hash_v1.map(|h| h.0.to_vec()))
-                    .bind(release.info_hash_v2.map(|h| h.to_vec()))
-                    .bind(release.title)
-                    .bind(release.description_md)
-                    .bind(release.category_id)
-                    .bind(release.uploader_id)
-                    .bind(release.status.as_str())
-                    .bind(to_i64(release.size))
-                    .bind(release.private)
-                    .bind(release.torrent)
-                    .bind(release.created_at)
+                let insert = sqlx::query_scalar::<_, i64>(sql::INSERT_RELEASE);
+                let id = bind_new_release!(insert, release)
                     .fetch_one(&mut *tx)
                     .await?;
                 // At most ROWS_PER_STATEMENT files (3 parameters each) a

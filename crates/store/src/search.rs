@@ -43,7 +43,7 @@
 //! an exact one means few, which SQLite sorts after reading them from
 //! the full-text index. Figures: `bench/search.sh`, bench/README.md.
 
-use crate::catalog::{Release, ReleaseStatus, release_from_row};
+use crate::catalog::{Release, ReleaseStatus, release_from_row, to_i64};
 use crate::search_sql::{self, Condition, Filter};
 use crate::{Pool, Store, StoreError, sql};
 use tracker_proto::InfoHash;
@@ -246,11 +246,6 @@ enum Param<'a> {
     Text(&'a str),
     /// The dialect's match expression of the query's terms.
     Match,
-}
-
-/// An integer column value for a `u64` that may not fit `i64`.
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 impl Store {
