@@ -6,7 +6,9 @@
 //! seconds), `status` (staff only; anyone may ask for `approved`),
 //! `sort` (`date`, `seeders`, `size`, `name`) and `page`. Empty values
 //! are absent ones, so a submitted form with blank fields is a plain
-//! listing. A value that does not parse is a 422 naming the problem.
+//! listing (free-text fields are trimmed first; `status` and `sort`,
+//! picked from fixed sets, are not). A value that does not parse is a
+//! 422 naming the problem.
 
 use super::categories::CategoryTree;
 use super::view::is_staff;
@@ -55,6 +57,13 @@ pub(crate) struct ListQuery {
 
 fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A value from a fixed set (`status`, `sort`): empty is absent, as in
+/// [`given`], but nothing is trimmed, so `"\n"` is a value the set does
+/// not hold (a 422), as the API's schema says, not a blank field.
+fn chosen(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
 }
 
 fn invalid() -> WebError {
@@ -116,7 +125,7 @@ pub(crate) fn listing<'a>(
         })?;
         *categories = tree.subtree(category.id);
     }
-    let status = match given(&query.status) {
+    let status = match chosen(&query.status) {
         None => ReleaseStatus::Approved,
         Some(s) => {
             let status = ReleaseStatus::parse(s).ok_or_else(|| {
@@ -132,7 +141,7 @@ pub(crate) fn listing<'a>(
             status
         }
     };
-    let sort = match given(&query.sort) {
+    let sort = match chosen(&query.sort) {
         None => ReleaseSort::Date,
         Some(s) => ReleaseSort::parse(s).ok_or_else(invalid)?,
     };
