@@ -201,9 +201,18 @@ impl Peer {
                         self.seen
                     );
                 }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                Err(RecvTimeoutError::Timeout) => {
                     panic!(
                         "{}: no {what} in {timeout:?}; saw {:?}",
+                        self.name, self.seen
+                    )
+                }
+                // Its output closed: the driver exited (or crashed, which
+                // a Python traceback would not show: say how it ended).
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.child.wait();
+                    panic!(
+                        "{}: ended ({status:?}) before {what}; saw {:?}",
                         self.name, self.seen
                     )
                 }
