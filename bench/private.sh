@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tracker mode `private` next to mode `open`, and aquatic, under one load
 # generator (crates/swarmgate/examples/announce_load), over UDP and HTTP.
-# See bench/README.md ("Private mode").
+# See bench/PRIVATE.md.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -19,7 +19,7 @@
 //! the database holds without reading it. With `--passkeys` every
 //! announce carries its member's passkey (UDP: BEP 41 URL data
 //! `/announce/<passkey>`; HTTP: `/announce/<passkey>?...`), without it
-//! the bare announce URL. See bench/README.md ("Private mode").
+//! the bare announce URL. See bench/PRIVATE.md.
 //!
 //! Every 5 s it prints a report in the aquatic load testers' format
 //! (bench/lib.sh reads them both): requests out, announce responses in,
