@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use policy::Scope;
 use serde::Serialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub async fn gate(
     State(state): State<PortalState>,
@@ -54,9 +54,7 @@ impl FromRequestParts<PortalState> for DownloadAllowed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
-        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let peer = socket_peer(parts, state).await?;
         let path = parts.uri.path();
         match refusal(state, peer, path, &parts.headers, Scope::Download) {
             None => Ok(Self),
@@ -73,13 +71,9 @@ pub(crate) struct MayDownload(pub(crate) bool);
 
 impl MayDownload {
     pub(crate) fn of(state: &PortalState, peer: SocketAddr, headers: &HeaderMap) -> Self {
-        let tracker = &state.tracker;
-        let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
-        let decision = tracker
-            .policy()
-            .current()
-            .decide(client_ip, Scope::Download);
-        Self(!decision.denied)
+        let client_ip = client_ip(state, peer, headers);
+        let policy = state.tracker.policy().current();
+        Self(!policy.decide(client_ip, Scope::Download).denied)
     }
 }
 
@@ -87,11 +81,23 @@ impl FromRequestParts<PortalState> for MayDownload {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, Response> {
-        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let peer = socket_peer(parts, state).await?;
         Ok(Self::of(state, peer, &parts.headers))
     }
+}
+
+/// The socket address the request came from.
+async fn socket_peer(parts: &mut Parts, state: &PortalState) -> Result<SocketAddr, Response> {
+    let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(peer)
+}
+
+/// The client's address: the socket's, or the rightmost untrusted hop
+/// behind a trusted proxy.
+fn client_ip(state: &PortalState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    state.tracker.trusted_proxies().client_ip(peer, headers)
 }
 
 /// Decides (and counts) `scope` for the client; the refusal to send when
@@ -104,8 +110,9 @@ fn refusal(
     scope: Scope<'_>,
 ) -> Option<Response> {
     let tracker = &state.tracker;
-    let client_ip = tracker.trusted_proxies().client_ip(peer, headers);
-    let decision = tracker.policy().check(client_ip, scope);
+    let decision = tracker
+        .policy()
+        .check(client_ip(state, peer, headers), scope);
     if !decision.denied {
         return None;
     }
