@@ -222,18 +222,11 @@ impl Shard {
             info.is_needed()
         });
         self.listed = 0;
+        // `list` updates the copy of every torrent in the new set; the
+        // torrents of hashes no longer listed went with their peers above,
+        // and those never listed (mode `open`) kept an unlisted copy.
         for (info_hash, tag) in listed {
             self.list(info_hash, tag);
-        }
-        // The torrents of hashes that stayed listed under a new tag were
-        // updated by `list`; the unlisted ones lost their peers above.
-        // Those tracked without a listing (mode `open`) stay unlisted.
-        for (info_hash, torrent) in &mut self.torrents {
-            torrent.state = self
-                .hashes
-                .get(info_hash)
-                .map(|i| i.state)
-                .unwrap_or_default();
         }
     }
 
