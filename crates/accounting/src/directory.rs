@@ -1,8 +1,9 @@
 //! The read-mostly map the tracker consults to open a session: passkey ->
 //! member ([`Members`]), and the ids and release details the ledger keeps.
 //!
-//! Announces read it up to millions of times a second; the portal changes
-//! it a few times a minute (a passkey rotated, an account disabled). So
+//! Every announce that opens a session reads it, up to hundreds of
+//! thousands a second after a restart; the portal changes it a few times
+//! a minute (a passkey rotated, an account disabled). So
 //! it is split into shards, and each shard is an immutable `HashMap`
 //! behind an `ArcSwap`: a read is an atomic load and a probe,
 //! with no lock and no write to a shared cache line; a change copies one
