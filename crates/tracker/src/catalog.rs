@@ -22,11 +22,12 @@
 //! Measured (release build, figures in `swarm`'s docs): an announce in
 //! mode `listed` costs what one in mode `open` does. Before the torrent
 //! carried the copy, the second probe added 25-35 ns, mostly one cache
-//! miss into the listed table. A separate catalog of 64 `RwLock<HashSet>` shards cost
-//! 23 ns per lookup on one thread but 50-110 ns on each of two, since
-//! every read lock writes its lock's cache line, on top of the swarm's own
-//! shard lock. An `ArcSwap` of an immutable set would read cheaply but
-//! make every approval a copy of the whole set.
+//! miss into the listed table. A separate catalog of 64
+//! `RwLock<HashSet>` shards cost 23 ns per lookup on one thread but
+//! 50-110 ns on each of two, since every read lock writes its lock's
+//! cache line, on top of the swarm's own shard lock. An `ArcSwap` of an
+//! immutable set would read cheaply but make every approval a copy of the
+//! whole set.
 //!
 //! # Which release a hash belongs to
 //!
