@@ -12,6 +12,10 @@ BENCH_PEERS=${BENCH_PEERS:-0}
 BENCH_PROTOCOLS=${BENCH_PROTOCOLS:-udp http}
 BENCH_AQUATIC=${BENCH_AQUATIC:-1}
 BENCH_LISTED=${BENCH_LISTED:-0}
+# 1: every peer's (member, release) pair already has a row of transfer
+# history, as on a running site; 0: a fresh database, whose first flush
+# inserts every pair.
+BENCH_HISTORY=${BENCH_HISTORY:-1}
 BENCH_UDP_SOCKETS=${BENCH_UDP_SOCKETS:-4}
 BENCH_UDP_WINDOW=${BENCH_UDP_WINDOW:-32}
 BENCH_HTTP_CONNECTIONS=${BENCH_HTTP_CONNECTIONS:-128}
@@ -28,6 +32,7 @@ for v in BENCH_MEMBERS BENCH_TORRENTS BENCH_PEERS BENCH_UDP_SOCKETS BENCH_UDP_WI
 done
 [[ $BENCH_AQUATIC == [01] ]] || die "BENCH_AQUATIC must be 0 or 1"
 [[ $BENCH_LISTED == [01] ]] || die "BENCH_LISTED must be 0 or 1"
+[[ $BENCH_HISTORY == [01] ]] || die "BENCH_HISTORY must be 0 or 1"
 for p in $BENCH_PROTOCOLS; do
     [[ $p == udp || $p == http ]] || die "BENCH_PROTOCOLS: udp, http or both, not $p"
 done
@@ -62,8 +67,10 @@ SG_BIN=$TMP/bin/swarmgate
 LOAD_BIN=$TMP/bin/announce_load
 
 POPULATION=(--members "$BENCH_MEMBERS" --torrents "$BENCH_TORRENTS" --seed 1)
-log "filling a database: $BENCH_MEMBERS members, $BENCH_TORRENTS approved releases"
-"$LOAD_BIN" fill --data-dir "$TMP/seed" "${POPULATION[@]}" | tee "$RESULTS/fill.txt" >&2 ||
+FILL=(fill --data-dir "$TMP/seed" "${POPULATION[@]}")
+((BENCH_HISTORY)) || FILL+=(--no-history)
+log "filling a database: $BENCH_MEMBERS members, $BENCH_TORRENTS approved releases, history $BENCH_HISTORY"
+"$LOAD_BIN" "${FILL[@]}" | tee "$RESULTS/fill.txt" >&2 ||
     die "filling the database failed"
 
 PEERS=$BENCH_PEERS
@@ -141,8 +148,8 @@ load_cmd() {
     [[ $name != private ]] || LOAD_CMD+=(--passkeys)
 }
 
-# credit_written DATADIR: what a private run's flushes wrote: `rows
-# members uploaded_GiB downloaded_GiB snatches`.
+# credit_written DATADIR: the transfers in a database: `rows members
+# uploaded_GiB downloaded_GiB snatches`.
 credit_written() {
     sqlite3 -separator ' ' "$1/swarmgate.db" \
         "SELECT COUNT(*), COUNT(DISTINCT user_id), printf('%.1f', SUM(uploaded) / 1073741824.0),
@@ -151,7 +158,8 @@ credit_written() {
 }
 
 echo "# name round rate_median cpu_us_per_resp cpu_us_median lost_pct errors_per_s intervals tracker_cpu_pct load_cpu_pct peers_per_announce bytes_per_response vmhwm_kib load_avg_responses load_stderr_lines alive" >"$RESULTS/rounds.txt"
-: >"$RESULTS/credit.txt"
+# The history every run starts from (round 0), then each private run's.
+echo "history 0 $(credit_written "$TMP/seed")" >"$RESULTS/credit.txt"
 for proto in $BENCH_PROTOCOLS; do
     for ((round = 1; round <= BENCH_ROUNDS; round++)); do
         order=$TRACKERS
@@ -214,7 +222,11 @@ summary() {
     echo "data:     $BENCH_MEMBERS members with passkeys, $BENCH_TORRENTS approved releases, $PEERS simulated peers ($(cat "$RESULTS/fill.txt"))"
     echo "load:     announce_load $proto: $load; private: passkey in every announce, open and aquatic: none"
     echo "run:      ${BENCH_SECONDS}s per tracker, first ${BENCH_WARMUP}s ignored, ${BENCH_ROUNDS} round(s); medians over ${INTERVAL}s intervals and rounds"
-    awk -v p="$proto" '$1 == p { printf "credit:   private round %s: %s (member, release) rows for %s members, %s GiB up, %s GiB down, %s snatches written\n", $2, $3, $4, $5, $6, $7 }' "$RESULTS/credit.txt"
+    awk -v p="$proto" '
+        $1 == "history" { h3 = $3; h5 = $5; h6 = $6; h7 = $7
+            printf "history:  %s (member, release) rows for %s members before each run\n", $3, $4 }
+        $1 == p { printf "credit:   private round %s: %s rows (%d new), %.1f GiB up, %.1f GiB down, %d snatches written\n", $2, $3, $3 - h3, $5 - h5, $6 - h6, $7 - h7 }
+    ' "$RESULTS/credit.txt"
     echo
     printf '%-17s %11s %11s %8s %7s %8s %9s %8s %8s\n' tracker responses/s "CPU us/resp" "RSS MiB" "lost %" errors/s "$size_label" tracker% load%
     for name in $TRACKERS; do

@@ -5,14 +5,21 @@
 //! `synchronous = NORMAL` commits without a sync, so 100,000 take seconds,
 //! and no batched user import is needed. Torrents become approved
 //! releases in batches with `Store::import_releases` (catalog_bench does
-//! the same). Then the tracker loads them as it does at any start:
-//! `Store::tracker_members` and `Store::listed_releases`.
+//! the same). Unless told not to, every peer's (member, release) pair
+//! then gets a row of transfer history through `Store::add_transfers`, as
+//! on a site that has been running: the tracker's flushes update rows, and
+//! only a pair new to the site is inserted (once in its life, where a
+//! fresh database would make the first flush insert every pair). Then the
+//! tracker loads them as it does at any start: `Store::tracker_members`
+//! and `Store::listed_releases`.
 
 use crate::peers::Population;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 use store::{
-    NewRelease, NewUser, Passkey, PasswordHash, ReleaseFile, ReleaseStatus, Role, Store, Username,
+    NewRelease, NewUser, Passkey, PasswordHash, ReleaseFile, ReleaseStatus, Role, Store,
+    TransferCredit, Username,
 };
 use tracker_proto::InfoHash;
 
@@ -22,7 +29,7 @@ const BATCH: usize = 2_000;
 /// next statement is prepared while one commits.
 const USER_WRITERS: u32 = 4;
 
-pub async fn fill(data_dir: &Path, population: &Population) {
+pub async fn fill(data_dir: &Path, population: &Population, history: bool) {
     assert!(
         !data_dir.join(store::SQLITE_FILE).exists(),
         "{} already has a database: fill writes a fresh one",
@@ -107,13 +114,65 @@ pub async fn fill(data_dir: &Path, population: &Population) {
     let listed = store.listed_releases().await.expect("listed releases");
     assert_eq!(members.len(), population.members() as usize);
     assert_eq!(listed.len(), population.torrents() as usize);
+
+    let started = Instant::now();
+    let pairs = if history {
+        let credits = history_of(population, &members, &listed);
+        store
+            .add_transfers(&credits, 1_700_000_000)
+            .await
+            .expect("writing the transfer history");
+        credits.len()
+    } else {
+        0
+    };
+    let history_secs = started.elapsed().as_secs_f64();
     store.close().await;
     println!(
-        "filled {}: {} members in {members_secs:.1}s, {} approved releases in {releases_secs:.1}s",
+        "filled {}: {} members in {members_secs:.1}s, {} approved releases in {releases_secs:.1}s, \
+         history for {pairs} peers in {history_secs:.1}s",
         data_dir.display(),
         members.len(),
         listed.len(),
     );
+}
+
+/// Past credit for every peer's (member, release) pair: a seeder's
+/// member downloaded the torrent (a snatch) and uploaded it 0 to 3 times
+/// over; a leecher's has a quarter of it from an earlier session, so its
+/// snatch in the load is new.
+fn history_of(
+    population: &Population,
+    members: &[store::TrackerMember],
+    listed: &[store::ListedRelease],
+) -> Vec<TransferCredit> {
+    let user_ids: HashMap<&str, i64> = members
+        .iter()
+        .map(|m| (m.passkey.as_str(), m.user_id))
+        .collect();
+    let release_ids: HashMap<[u8; 20], i64> = listed
+        .iter()
+        .flat_map(|r| r.hashes.iter().map(|h| (h.0, r.id)))
+        .collect();
+    (0..population.peers())
+        .map(|k| {
+            let peer = population.peer(k);
+            let passkey = Passkey::from_bytes(population.passkey(peer.member));
+            let size = population.torrent_size(peer.torrent);
+            let seeder = peer.seeder();
+            TransferCredit {
+                user_id: user_ids[passkey.expose()],
+                release_id: release_ids[&population.info_hash(peer.torrent)],
+                uploaded: if seeder {
+                    size * u64::from(k % 4)
+                } else {
+                    size / 8
+                },
+                downloaded: if seeder { size } else { size / 4 },
+                snatched: seeder,
+            }
+        })
+        .collect()
 }
 
 fn username(member: u32) -> Username {

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! `fill` writes a fresh SQLite database: the members (each with a
-//! distinct random passkey) and the torrents as approved releases. `udp`
+//! distinct random passkey), the torrents as approved releases and, unless
+//! `--no-history`, a row of past transfers for every simulated peer's
+//! (member, release) pair, as a running site has. `udp`
 //! and `http` announce for a fixed time, spread over simulated peers,
 //! each of which is one member's client on one torrent; the population is
 //! derived from `--seed`, so the load knows the passkeys and info-hashes
@@ -58,6 +60,10 @@ enum Command {
         data_dir: PathBuf,
         #[command(flatten)]
         population: PopulationArgs,
+        /// Leave out the transfer history: no (member, release) row
+        /// exists until the tracker's first flush inserts it.
+        #[arg(long)]
+        no_history: bool,
     },
     /// Announce over UDP (BEP 15; connect, then announces).
     Udp {
@@ -205,9 +211,11 @@ fn main() {
         Command::Fill {
             data_dir,
             population,
+            no_history,
         } => runtime.block_on(fill::fill(
             &data_dir,
             &peers::Population::new(population, 0),
+            !no_history,
         )),
         Command::Udp {
             load,

@@ -190,6 +190,12 @@ pub struct Announce {
 }
 
 impl Peer {
+    /// Whether it has the whole torrent (a fresh peer: whether it starts
+    /// as a seeder).
+    pub fn seeder(&self) -> bool {
+        self.left == 0
+    }
+
     /// The peer's next announce, its counters moved on.
     pub fn next(&mut self, rng: &mut Rng) -> Announce {
         let event = if !self.started {
