@@ -246,6 +246,12 @@ summary() {
         printf '%-17s %11s %11s %8s\n' "open/aquatic" "$(ratio "${rate[open]}" "${rate[aquatic]}")" \
             "$(ratio "${cpu[open]}" "${cpu[aquatic]}")" "$(ratio "${rss[open]}" "${rss[aquatic]}")"
     fi
+    # Each round runs open and private next to each other (the order
+    # alternates), so a round's ratio sees the least drift of the machine.
+    local per_round
+    per_round=$(awk -v p="$proto" '$1 == p "-open" { o[$2] = $3 } $1 == p "-private" { v[$2] = $3 }
+        END { for (r = 1; r in o; r++) if (o[r] > 0 && r in v) printf "%.2f ", v[r] / o[r] }' "$RESULTS/rounds.txt")
+    echo "private/open per round: ${per_round:-NA}(median $(tr ' ' '\n' <<<"$per_round" | grep . | median_stdin))"
     if awk -v a="${rate[private]}" -v b="${rate[open]}" -v m="$PRIVATE_MIN_RATIO" \
         'BEGIN { exit !(a != "NA" && b != "NA" && b > 0 && a / b < m) }'; then
         echo "WARNING: private mode's responses/s is below $PRIVATE_MIN_RATIO of open mode's"
