@@ -67,7 +67,7 @@ SG_BIN=$TMP/bin/swarmgate
 LOAD_BIN=$TMP/bin/announce_load
 
 POPULATION=(--members "$BENCH_MEMBERS" --torrents "$BENCH_TORRENTS" --seed 1)
-FILL=(fill --data-dir "$TMP/seed" "${POPULATION[@]}")
+FILL=(fill --data-dir "$TMP/seed" "${POPULATION[@]}" --peers "$BENCH_PEERS")
 ((BENCH_HISTORY)) || FILL+=(--no-history)
 log "filling a database: $BENCH_MEMBERS members, $BENCH_TORRENTS approved releases, history $BENCH_HISTORY"
 "$LOAD_BIN" "${FILL[@]}" | tee "$RESULTS/fill.txt" >&2 ||

@@ -116,7 +116,7 @@ pub async fn fill(data_dir: &Path, population: &Population, history: bool) {
     assert_eq!(listed.len(), population.torrents() as usize);
 
     let started = Instant::now();
-    let pairs = if history {
+    let peers = if history {
         let credits = history_of(population, &members, &listed);
         store
             .add_transfers(&credits, 1_700_000_000)
@@ -130,7 +130,7 @@ pub async fn fill(data_dir: &Path, population: &Population, history: bool) {
     store.close().await;
     println!(
         "filled {}: {} members in {members_secs:.1}s, {} approved releases in {releases_secs:.1}s, \
-         history for {pairs} peers in {history_secs:.1}s",
+         history for {peers} peers in {history_secs:.1}s",
         data_dir.display(),
         members.len(),
         listed.len(),

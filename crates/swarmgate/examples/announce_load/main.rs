@@ -60,6 +60,10 @@ enum Command {
         data_dir: PathBuf,
         #[command(flatten)]
         population: PopulationArgs,
+        /// The load's simulated peers (0: twice the members), whose
+        /// (member, release) pairs get the history.
+        #[arg(long, default_value_t = 0)]
+        peers: u32,
         /// Leave out the transfer history: no (member, release) row
         /// exists until the tracker's first flush inserts it.
         #[arg(long)]
@@ -211,10 +215,11 @@ fn main() {
         Command::Fill {
             data_dir,
             population,
+            peers,
             no_history,
         } => runtime.block_on(fill::fill(
             &data_dir,
-            &peers::Population::new(population, 0),
+            &peers::Population::new(population, peers),
             !no_history,
         )),
         Command::Udp {
