@@ -5,7 +5,11 @@
 //! or a sanitized SVG) and checks only the shape of it (`CHECK`s in the
 //! migration). Every save raises `version`, so a portal process polls
 //! [`Store::branding_version`] (one integer) and reads the row, logo
-//! included, only when it changed.
+//! included, only when it changed. A save raises it above the save's
+//! time in milliseconds, not just by one: a database restored to
+//! an older version would otherwise hand the next saves numbers that a
+//! portal has shown already, with other contents, and that portal would
+//! never fetch them.
 
 use crate::{Pool, Store, StoreError};
 use sqlx::Row as _;
@@ -14,7 +18,7 @@ use sqlx::Row as _;
 /// back to the configuration and its built-in look.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredBranding {
-    /// Raised by every save.
+    /// Raised by every save, above `updated_at` × 1000.
     pub version: i64,
     pub site_name: Option<String>,
     /// `#rrggbb`.
@@ -68,23 +72,41 @@ pub struct BrandingUpdate<'a> {
 const BRANDING: &str = "SELECT version, site_name, accent, band, banner, logo, logo_type, updated_at \
      FROM branding WHERE id = 1";
 const BRANDING_VERSION: &str = "SELECT version FROM branding WHERE id = 1";
+/// The version a save gives an existing row: one more than the row's,
+/// or one more than the save's time in milliseconds (`excluded.version`,
+/// a new row's version) if that is more.
+macro_rules! next_version {
+    () => {
+        "CASE WHEN branding.version + 1 > excluded.version \
+         THEN branding.version + 1 ELSE excluded.version END"
+    };
+}
+
 /// Saves everything but the logo.
-const SAVE_KEEPING_LOGO: &str = "INSERT INTO branding (id, version, site_name, accent, band, banner, updated_at) \
-     VALUES (1, 1, $1, $2, $3, $4, $5) \
-     ON CONFLICT (id) DO UPDATE SET version = branding.version + 1, \
+const SAVE_KEEPING_LOGO: &str = concat!(
+    "INSERT INTO branding (id, version, site_name, accent, band, banner, updated_at) \
+     VALUES (1, $5 * 1000 + 1, $1, $2, $3, $4, $5) \
+     ON CONFLICT (id) DO UPDATE SET version = ",
+    next_version!(),
+    ", \
      site_name = excluded.site_name, accent = excluded.accent, band = excluded.band, \
      banner = excluded.banner, updated_at = excluded.updated_at \
-     RETURNING version";
+     RETURNING version"
+);
 /// Saves everything, the logo ($6 bytes, $7 type; both NULL to remove it)
 /// included.
-const SAVE_WITH_LOGO: &str = "INSERT INTO branding \
+const SAVE_WITH_LOGO: &str = concat!(
+    "INSERT INTO branding \
      (id, version, site_name, accent, band, banner, updated_at, logo, logo_type) \
-     VALUES (1, 1, $1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (id) DO UPDATE SET version = branding.version + 1, \
+     VALUES (1, $5 * 1000 + 1, $1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (id) DO UPDATE SET version = ",
+    next_version!(),
+    ", \
      site_name = excluded.site_name, accent = excluded.accent, band = excluded.band, \
      banner = excluded.banner, updated_at = excluded.updated_at, \
      logo = excluded.logo, logo_type = excluded.logo_type \
-     RETURNING version";
+     RETURNING version"
+);
 
 impl Store {
     /// The stored branding; `None` before the first save.

@@ -74,7 +74,8 @@ test_on_both_backends! {
             .save_branding(&update(Some("Сайт"), LogoChange::Set("image/png", &png)))
             .await
             .unwrap();
-        assert_eq!(v1, 1);
+        // Above the save's time in milliseconds (`updated_at` 1,000 s).
+        assert_eq!(v1, 1_000_001);
         let saved = store.branding().await.unwrap().unwrap();
         assert_eq!(saved.site_name.as_deref(), Some("Сайт"));
         assert_eq!((saved.accent.as_deref(), saved.band.as_deref()), (Some("#123456"), None));
@@ -86,15 +87,20 @@ test_on_both_backends! {
 
         // Keeping the logo leaves it; the rest is replaced.
         let v2 = store.save_branding(&update(None, LogoChange::Keep)).await.unwrap();
-        assert_eq!(v2, 2);
+        // Within the same millisecond, one more.
+        assert_eq!(v2, 1_000_002);
         let saved = store.branding().await.unwrap().unwrap();
-        assert_eq!((saved.version, saved.site_name), (2, None));
+        assert_eq!((saved.version, saved.site_name), (1_000_002, None));
         assert_eq!(saved.logo.map(|l| l.bytes), Some(png));
-        assert_eq!(store.branding_version().await.unwrap(), Some(2));
+        assert_eq!(store.branding_version().await.unwrap(), Some(1_000_002));
 
         store.save_branding(&update(None, LogoChange::Remove)).await.unwrap();
         let saved = store.branding().await.unwrap().unwrap();
-        assert_eq!((saved.version, saved.logo), (3, None));
+        assert_eq!((saved.version, saved.logo), (1_000_003, None));
+
+        // A later save jumps to its own time.
+        let later = BrandingUpdate { updated_at: 2_000, ..update(None, LogoChange::Keep) };
+        assert_eq!(store.save_branding(&later).await.unwrap(), 2_000_001);
         store.close().await;
     }
 
