@@ -20,10 +20,13 @@
 //!   back. A client that restarts properly sends `stopped`, which closes
 //!   the session, and `started`, which opens a new one.
 //! - A rise larger than `max_rate` bytes per second since the session was
-//!   last heard from (at least one second) is clamped to that, and the
-//!   excess is dropped, not carried over: the claim is not physically
-//!   plausible. So a session is never credited more than `max_rate` times
-//!   its duration plus a second per announce.
+//!   last heard from is clamped to that, and the excess is dropped, not
+//!   carried over: the claim is not physically plausible. Times are whole
+//!   seconds, so an announce in the same second as the last one may use
+//!   the next second, once: the baseline's time moves on to it, and
+//!   further announces before then are allowed nothing. So a session is
+//!   never credited more than `max_rate` times its duration plus one
+//!   second, however often it announces.
 
 use swarm::Secs;
 
@@ -39,7 +42,8 @@ pub struct Counters {
 pub struct Baseline {
     /// The highest counters reported so far.
     pub counters: Counters,
-    /// When the session was last heard from.
+    /// When the session was last heard from, or the second after, if an
+    /// announce in that second used it (see the module docs).
     pub at: Secs,
 }
 
@@ -67,8 +71,13 @@ pub fn credit(
     now: Secs,
     max_rate: u64,
 ) -> (Credit, Baseline) {
-    let elapsed = u64::from(now.0.saturating_sub(baseline.at.0)).max(1);
-    let cap = max_rate.saturating_mul(elapsed);
+    // The seconds this announce may claim, and where the next one starts.
+    let (elapsed, at) = match now.cmp(&baseline.at) {
+        std::cmp::Ordering::Greater => (now.0 - baseline.at.0, now),
+        std::cmp::Ordering::Equal => (1, Secs(now.0.saturating_add(1))),
+        std::cmp::Ordering::Less => (0, baseline.at),
+    };
+    let cap = max_rate.saturating_mul(u64::from(elapsed));
     let rise_up = reported.uploaded.saturating_sub(baseline.counters.uploaded);
     let rise_down = reported
         .downloaded
@@ -83,7 +92,7 @@ pub fn credit(
             uploaded: baseline.counters.uploaded.max(reported.uploaded),
             downloaded: baseline.counters.downloaded.max(reported.downloaded),
         },
-        at: baseline.at.max(now),
+        at,
     };
     (credit, next)
 }
@@ -129,6 +138,27 @@ mod tests {
         assert_eq!(next.counters.uploaded, u64::MAX, "the excess is dropped");
         let (c, _) = credit(base, counters(2500, 0), Secs(10), 1000);
         assert_eq!(c.uploaded, 1000, "at least one second");
+    }
+
+    #[test]
+    fn announces_within_one_second_share_it() {
+        // Regression: each announce was allowed a second of its own, so
+        // 500 announces in one second could claim 500 seconds' worth.
+        let mut base = Baseline::first(counters(0, 0), Secs(10));
+        let mut up = 0;
+        for n in 1..=500u64 {
+            let (c, next) = credit(base, counters(n * 1000, 0), Secs(10), 1000);
+            up += c.uploaded;
+            base = next;
+        }
+        assert_eq!(up, 1000);
+        assert_eq!(base.at, Secs(11));
+        // The next second allows its own second, once.
+        let (c, base) = credit(base, counters(600_000, 0), Secs(11), 1000);
+        assert_eq!((c.uploaded, c.clamped), (1000, true));
+        let (c, base) = credit(base, counters(700_000, 0), Secs(11), 1000);
+        assert_eq!((c.uploaded, c.clamped), (0, true));
+        assert_eq!(base.at, Secs(12));
     }
 
     /// One session's true counters over time: never decreasing, rising at
@@ -209,6 +239,31 @@ mod tests {
             let truth = first.last().unwrap().1.uploaded + second.last().unwrap().1.uploaded;
             prop_assert!(up <= truth);
             prop_assert!(up >= first.last().unwrap().1.uploaded);
+        }
+
+        /// However often a session announces, and whatever it reports,
+        /// its credit stays within the rate times its duration plus one
+        /// second.
+        #[test]
+        fn a_session_never_claims_more_than_its_duration_allows(
+            steps in prop::collection::vec((0u32..3, 0u64..(1 << 42), 0u64..(1 << 42)), 1..200),
+            rate in 1u64..(1 << 40),
+        ) {
+            let start = Secs(100);
+            let mut base = Baseline::first(counters(0, 0), start);
+            let (mut t, mut up, mut down) = (start.0, 0u64, 0u64);
+            let mut reported = counters(0, 0);
+            for (dt, rise_up, rise_down) in steps {
+                t += dt;
+                reported.uploaded = reported.uploaded.saturating_add(rise_up);
+                reported.downloaded = reported.downloaded.saturating_add(rise_down);
+                let (c, next) = credit(base, reported, Secs(t), rate);
+                up = up.saturating_add(c.uploaded);
+                down = down.saturating_add(c.downloaded);
+                base = next;
+            }
+            let allowed = rate.saturating_mul(u64::from(t - start.0) + 1);
+            prop_assert!(up <= allowed && down <= allowed, "{up} {down} > {allowed}");
         }
 
         /// Whatever the counters, the credit stays within the rate cap.
