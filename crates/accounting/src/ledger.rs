@@ -130,6 +130,17 @@ impl Refusal {
     }
 }
 
+/// What [`Ledger::close_release`] does with the credit of the sessions
+/// it closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseCredit {
+    /// Written at the next flush: the release still exists (unapproved).
+    Keep,
+    /// Dropped, with any not yet written: the release was deleted, its
+    /// rows went with it, and its id may be given to a new release.
+    Discard,
+}
+
 /// Credit for one member and release, summed over announces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pending {
@@ -430,6 +441,32 @@ impl Ledger {
                 shard.close(key, self.key_hash(key));
             }
             closed += keys.len();
+        }
+        closed
+    }
+
+    /// Closes every session on `release`, whose hashes were unlisted
+    /// (unapproved or deleted): its peers were dropped and no announce
+    /// opens a session on it again, so these would only hold a place
+    /// among the member's downloads until they expired. Returns how many
+    /// were closed.
+    pub fn close_release(&self, release: ReleaseId, credit: ReleaseCredit) -> usize {
+        let mut closed = 0;
+        for shard in self.shards.iter() {
+            let mut shard = lock(shard);
+            let keys: Vec<SessionKey> = shard
+                .sessions
+                .iter()
+                .map(|(key, _)| *key)
+                .filter(|key| key.release == release)
+                .collect();
+            for key in &keys {
+                shard.close(key, self.key_hash(key));
+            }
+            closed += keys.len();
+            if credit == ReleaseCredit::Discard {
+                shard.pending.retain(|(_, r), _| *r != release);
+            }
         }
         closed
     }

@@ -22,6 +22,7 @@ mod sessions;
 pub use delta::Counters;
 pub use directory::{Member, MemberId, Members, Release, ReleaseId};
 pub use ledger::{
-    Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, Report,
+    Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, ReleaseCredit,
+    Report,
 };
 pub use passkey::{Passkey, PasskeyInUrl, passkey_in_query, passkey_in_url};

@@ -2,7 +2,7 @@
 
 use accounting::{
     Counters, Entry, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Passkey,
-    Pending, Refusal, Release, ReleaseId, Report,
+    Pending, Refusal, Release, ReleaseCredit, ReleaseId, Report,
 };
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -397,6 +397,43 @@ fn the_download_limit_counts_releases_not_clients() {
     // Finishing one frees a slot.
     record(&ledger, &report(1, 11, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
     record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(6)).unwrap();
+}
+
+#[test]
+fn an_unlisted_release_frees_its_download_slots_and_keeps_or_drops_its_credit() {
+    // Regression: a deleted or unapproved release's sessions stayed open
+    // until they expired, holding a place under the download limit.
+    let ledger = Ledger::new(LedgerConfig {
+        max_leeching: Some(1),
+        ..LedgerConfig::default()
+    });
+    for (r, peer) in [(10, 1), (11, 2)] {
+        record(&ledger, &report(r, r, peer, Started, 0, 0, 10), Secs(0)).unwrap();
+        record(
+            &ledger,
+            &report(r, r, peer, Regular, MIB, 2 * MIB, 10),
+            Secs(10),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        record(&ledger, &report(10, 12, 3, Started, 0, 0, 10), Secs(11)),
+        Err(Refusal::TooManyDownloads(1))
+    );
+    // Unapproved: closed, the credit kept for the flush.
+    assert_eq!(ledger.close_release(ReleaseId(10), ReleaseCredit::Keep), 1);
+    // Deleted: closed, the credit dropped.
+    assert_eq!(
+        ledger.close_release(ReleaseId(11), ReleaseCredit::Discard),
+        1
+    );
+    assert_eq!(ledger.sessions(), 0);
+    assert!(ledger.activity(MemberId(10)).is_empty());
+    record(&ledger, &report(10, 12, 3, Started, 0, 0, 10), Secs(12)).unwrap();
+    let pending = ledger.take_pending();
+    assert_eq!(totals(&pending).len(), 1, "{pending:?}");
+    assert_eq!(pending[0].release, ReleaseId(10));
+    assert_eq!(pending[0].credit.uploaded, MIB);
 }
 
 #[test]

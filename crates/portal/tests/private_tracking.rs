@@ -231,19 +231,17 @@ async fn api_me_gives_the_figures_and_live_releases_by_id_and_title() {
     assert_eq!(other["ratio"], serde_json::Value::Null, "{other}");
     assert_eq!(other["seeding"], serde_json::json!([]), "{other}");
 
-    // A release closed since: still listed, but by id only.
+    // A release closed since: the tracker dropped its peers and closed
+    // its sessions, so nobody is leeching it any more.
     let mut moder = logged_in(&app, "moder").await;
     let path = format!("/api/v1/releases/{leeching}/status");
     let r = json_request(&mut moder, "POST", &path, r#"{"status":"closed"}"#).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let me = member.get("/api/v1/me").await.json();
-    assert_eq!(
-        me["leeching"],
-        serde_json::json!([{"id": leeching, "title": null}])
-    );
+    assert_eq!(me["leeching"], serde_json::json!([]), "{me}");
+    assert_eq!(me["seeding"], expected["seeding"], "{me}");
     let body = member.get("/profile").await.body;
     assert!(!body.contains("Leeching here"), "{body}");
-    assert!(body.contains("a release no longer listed"));
 
     let r = app.browser().get("/api/v1/me").await;
     expect_error(&r, StatusCode::UNAUTHORIZED, "unauthorized");
@@ -273,6 +271,39 @@ async fn outside_private_mode_the_stored_totals_show_and_live_lists_do_not() {
     assert_eq!(me["ratio"], serde_json::Value::Null);
     assert_eq!(me["seeding"], serde_json::Value::Null, "{me}");
     assert_eq!(me["leeching"], serde_json::Value::Null, "{me}");
+}
+
+#[tokio::test]
+async fn unlisting_a_release_closes_its_sessions_keeping_or_dropping_their_credit() {
+    // Regression: sessions on a deleted or unapproved release stayed open
+    // until they expired (45 minutes), counted among the member's
+    // downloads, and a deleted release's credit waited for the flush.
+    let app = app_in(TrackerMode::Private).await;
+    let mut uploader = logged_in(&app, "uploader").await;
+    let (closed, c) = upload(&mut uploader, "v1-single.torrent", "Closed").await;
+    let (deleted, d) = upload(&mut uploader, "v1-multi.torrent", "Deleted").await;
+    let (open, o) = upload(&mut uploader, "v2-single.torrent", "Open").await;
+    let key = tracker_passkey(&app, "member").await;
+    for (hash, peer) in [(c, 1), (d, 2), (o, 3)] {
+        announce(&app, key, hash, peer, 0, 0, 100, AnnounceEvent::Started);
+        announce(&app, key, hash, peer, MIB, 0, 100, AnnounceEvent::None);
+    }
+    let ledger = &app.tracker.accounting().unwrap().ledger;
+    assert_eq!(ledger.sessions(), 3);
+    let mut moder = logged_in(&app, "moder").await;
+    let path = format!("/api/v1/releases/{closed}/status");
+    let r = json_request(&mut moder, "POST", &path, r#"{"status":"closed"}"#).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let path = format!("/api/v1/releases/{deleted}");
+    let r = json_request(&mut moder, "DELETE", &path, "").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(ledger.sessions(), 1);
+    let member = MemberId(user_id(&app, "member").await);
+    assert_eq!(ledger.activity(member).len(), 1);
+    // The closed release's credit is written; the deleted one's is gone.
+    let mut credited: Vec<i64> = ledger.take_pending().iter().map(|e| e.release.0).collect();
+    credited.sort_unstable();
+    assert_eq!(credited, vec![closed, open]);
 }
 
 #[tokio::test]

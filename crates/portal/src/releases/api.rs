@@ -32,6 +32,7 @@ use crate::extract::Json as Body;
 use crate::i18n::Text;
 use crate::legal_block::{DownloadAllowed, MayDownload};
 use crate::session::Visitor;
+use accounting::{ReleaseCredit, ReleaseId};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -443,6 +444,6 @@ async fn remove(
     if !state.store.delete_release(id).await? {
         return Err(WebError::NotFound);
     }
-    super::listing::unlist(&state, &hashes);
+    super::listing::unlist(&state, ReleaseId(id), &hashes, ReleaseCredit::Discard);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

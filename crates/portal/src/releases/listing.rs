@@ -13,6 +13,11 @@
 //!   ([`tracker::catalog::Catalog::remove`]);
 //! - a deletion unlists the hashes read before the row went away.
 //!
+//! In mode `private` an unlisting also closes the release's sessions in
+//! the ledger ([`accounting::Ledger::close_release`]): an unapproved
+//! release's credit so far is written at the next flush, a deleted
+//! release's is dropped with its rows.
+//!
 //! The database is written first and the catalog follows, so a failed
 //! write never lists anything. After a status change the release is read
 //! back and the stored status decides, so two moderators changing it at
@@ -21,7 +26,7 @@
 //! (`Store::listed_releases`).
 
 use crate::PortalState;
-use accounting::{Release, ReleaseId};
+use accounting::{Release, ReleaseCredit, ReleaseId};
 use metainfo::InfoHashes;
 use store::ReleaseStatus;
 
@@ -44,7 +49,7 @@ pub(crate) fn follow_status(
     if status == ReleaseStatus::Approved {
         list(state, release, hashes);
     } else {
-        unlist(state, hashes);
+        unlist(state, release.id, hashes, ReleaseCredit::Keep);
     }
 }
 
@@ -58,11 +63,22 @@ pub(crate) fn list(state: &PortalState, release: Release, hashes: &InfoHashes) {
     }
 }
 
-/// Unlists `hashes` and drops their peers from the swarm.
-pub(crate) fn unlist(state: &PortalState, hashes: &InfoHashes) {
+/// Unlists `hashes`, drops their peers from the swarm and closes the
+/// sessions on `release`, whose credit goes as `credit` says.
+pub(crate) fn unlist(
+    state: &PortalState,
+    release: ReleaseId,
+    hashes: &InfoHashes,
+    credit: ReleaseCredit,
+) {
     if let Some(catalog) = state.tracker.catalog() {
         for hash in hashes.tracker_hashes() {
             catalog.remove(&hash);
         }
+    }
+    // After the catalog: an announce now finds the hashes unlisted and
+    // opens no session to replace these.
+    if let Some(accounting) = state.tracker.accounting() {
+        accounting.ledger.close_release(release, credit);
     }
 }
