@@ -471,6 +471,15 @@ impl Ledger {
         closed
     }
 
+    /// Drops the credit not yet written of `member`, whose account was
+    /// deleted: its rows went with it, and its id may be given to a new
+    /// account. Its sessions were closed with its passkey.
+    pub fn discard_member(&self, member: MemberId) {
+        for shard in self.shards.iter() {
+            lock(shard).pending.retain(|(m, _), _| *m != member);
+        }
+    }
+
     /// Closes sessions not heard from since `cutoff` (a client that
     /// vanished without `stopped`). Returns how many were closed.
     pub fn expire(&self, cutoff: Secs) -> usize {

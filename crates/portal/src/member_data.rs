@@ -192,7 +192,7 @@ async fn delete_account(
     }
     match state.store.delete_account(user.id).await? {
         AccountDeletion::Deleted => {
-            crate::tracker_members::account_closed(state, user.passkey.expose());
+            crate::tracker_members::account_deleted(state, user.id, user.passkey.expose());
             Ok(Ok(()))
         }
         // Deleted meanwhile by another request.

@@ -4,7 +4,8 @@
 //! The database is written first and the directory follows, so a failed
 //! write changes nothing on the tracker. A rotated passkey stops working
 //! with the next announce; so does the passkey of an account that is
-//! disabled or deleted. The binary's periodic reload from the database
+//! disabled or deleted (a deleted account's credit not yet written is
+//! dropped with its rows). The binary's periodic reload from the database
 //! catches anything changed elsewhere.
 
 use crate::PortalState;
@@ -27,11 +28,17 @@ pub(crate) fn passkey_rotated(state: &PortalState, old: &str, new: &str) {
     }
 }
 
-/// The account with `passkey` may no longer use the tracker (disabled or
-/// deleted).
-pub(crate) fn account_closed(state: &PortalState, passkey: &str) {
-    if let (Some(accounting), Some(passkey)) = (state.tracker.accounting(), parse(passkey)) {
-        accounting.members.remove(&passkey);
+/// Account `user_id`, with `passkey`, was deleted: the passkey stops
+/// working, and credit not yet written is dropped with the account's
+/// rows (its id may be given to the next account).
+pub(crate) fn account_deleted(state: &PortalState, user_id: i64, passkey: &str) {
+    if let Some(accounting) = state.tracker.accounting() {
+        if let Some(passkey) = parse(passkey) {
+            accounting.members.remove(&passkey);
+        }
+        accounting
+            .ledger
+            .discard_member(accounting::MemberId(user_id));
     }
 }
 

@@ -307,6 +307,33 @@ async fn unlisting_a_release_closes_its_sessions_keeping_or_dropping_their_credi
 }
 
 #[tokio::test]
+async fn a_deleted_account_leaves_no_credit_for_the_next_flush() {
+    // Regression: the credit of a member who deleted their account waited
+    // for the flush, and on SQLite the next account may get the same id.
+    let app = app_in(TrackerMode::Private).await;
+    let mut uploader = logged_in(&app, "uploader").await;
+    let (release, hash) = upload(&mut uploader, "v1-single.torrent", "Seeded").await;
+    for (name, peer) in [("member", 1), ("other", 2)] {
+        let key = tracker_passkey(&app, name).await;
+        announce(&app, key, hash, peer, 0, 0, 0, AnnounceEvent::Started);
+        announce(&app, key, hash, peer, MIB, 0, 0, AnnounceEvent::None);
+    }
+    let other = user_id(&app, "other").await;
+    let mut browser = logged_in(&app, "member").await;
+    browser.get("/profile/delete").await;
+    let r = browser
+        .post("/profile/delete", &[("password", support::PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let name = Username::parse("member").unwrap();
+    assert!(app.store.user_by_name(&name).await.unwrap().is_none());
+    let ledger = &app.tracker.accounting().unwrap().ledger;
+    let pending = ledger.take_pending();
+    let credited: Vec<(i64, i64)> = pending.iter().map(|e| (e.member.0, e.release.0)).collect();
+    assert_eq!(credited, vec![(other, release)]);
+}
+
+#[tokio::test]
 async fn staff_set_freeleech_by_form_and_api_and_the_tracker_follows_at_once() {
     let app = app_in(TrackerMode::Private).await;
     let catalog = app.tracker.catalog().unwrap();
