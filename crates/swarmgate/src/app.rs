@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use store::{Database, MigrationReport, Store};
 use swarm::{Clock, Swarm, SwarmConfig, SystemClock};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tracker::{Shutdown, Tracker, TrackerSettings};
 
@@ -38,8 +39,8 @@ pub struct Running {
     udp_workers: Vec<JoinHandle<()>>,
     flusher: tokio::task::JoinHandle<()>,
     /// Mode `private`: the ledger's writer, awaited before the store
-    /// closes.
-    accounting_flusher: Option<tokio::task::JoinHandle<()>>,
+    /// closes, and how it learns that the servers have stopped.
+    accounting_flusher: Option<(tokio::task::JoinHandle<()>, oneshot::Sender<()>)>,
     store: Store,
 }
 
@@ -253,13 +254,16 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
                 config.accounting.clone(),
                 shutdown.clone(),
             );
-            private::spawn_flusher(
+            let (drained, on_drained) = oneshot::channel();
+            let flusher = private::spawn_flusher(
                 Arc::clone(&accounting.ledger),
                 store.clone(),
                 flushes,
                 config.accounting.flush_interval_secs,
                 shutdown.clone(),
-            )
+                on_drained,
+            );
+            (flusher, drained)
         });
 
     for addr in &udp_addrs {
@@ -458,7 +462,9 @@ impl Running {
         })
         .await?;
         self.flusher.await?;
-        if let Some(flusher) = self.accounting_flusher.take() {
+        // No server records an announce any more: the last write.
+        if let Some((flusher, drained)) = self.accounting_flusher.take() {
+            let _ = drained.send(());
             flusher.await?;
         }
         self.store.close().await;

@@ -108,24 +108,25 @@ pub fn spawn_members_reload(
     });
 }
 
-/// Writes the ledger's credit every `interval_secs` and once more at
-/// shutdown; returns when that last write is done (or failed).
+/// Writes the ledger's credit every `interval_secs` until shutdown, and
+/// once more when `drained` fires (or its sender is dropped): after the
+/// servers have stopped, so that an announce answered while they drain is
+/// in that last write. Returns when it is done (or failed).
 pub fn spawn_flusher(
     ledger: Arc<Ledger>,
     store: Store,
     metrics: Arc<FlushMetrics>,
     interval_secs: u64,
     shutdown: Shutdown,
+    drained: tokio::sync::oneshot::Receiver<()>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = Ticker::every_secs(interval_secs, shutdown);
-        loop {
-            let stopping = !ticker.tick().await;
+        while ticker.tick().await {
             flush(&ledger, &store, &metrics).await;
-            if stopping {
-                return;
-            }
         }
+        let _ = drained.await;
+        flush(&ledger, &store, &metrics).await;
     })
 }
 

@@ -507,3 +507,79 @@ async fn a_hybrid_release_announced_under_both_hashes_is_credited_once() {
     assert_eq!(totals(&setup, setup.alice).await.uploaded, 50 * MIB);
     setup.server.running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_last_flush_comes_after_the_servers_have_stopped() {
+    // Regression: the shutdown's write ran as soon as shutdown was
+    // triggered, while the servers still answered what they had
+    // received; the credit of such an announce was lost.
+    use accounting::{
+        Counters, Ledger, LedgerConfig, Member, MemberId, Passkey, Release, ReleaseId, Report,
+    };
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
+    store.migrate().await.unwrap();
+    let alice = support::add_uploader(&store, "alice", ALICE).await;
+    let release = store
+        .create_release(&store::NewRelease {
+            info_hash_v1: Some(hash(1)),
+            info_hash_v2: None,
+            title: "t",
+            description_md: "",
+            category_id: store.categories().await.unwrap()[0].id,
+            uploader_id: alice,
+            status: store::ReleaseStatus::Approved,
+            size: MIB,
+            private: true,
+            torrent: &[1],
+            created_at: 1,
+            files: &[],
+            tags: &[],
+        })
+        .await
+        .unwrap();
+    let ledger = std::sync::Arc::new(Ledger::new(LedgerConfig::default()));
+    let shutdown = tracker::Shutdown::new();
+    let (drained, on_drained) = tokio::sync::oneshot::channel();
+    let flusher = swarmgate::private::spawn_flusher(
+        std::sync::Arc::clone(&ledger),
+        store.clone(),
+        Default::default(),
+        3600,
+        shutdown.clone(),
+        on_drained,
+    );
+    shutdown.trigger();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A server, still draining, records an announce.
+    let passkey = Passkey::parse(key(ALICE).as_bytes()).unwrap();
+    for (event, uploaded, now) in [
+        (tracker_proto::AnnounceEvent::Started, 0, 10),
+        (tracker_proto::AnnounceEvent::None, MIB, 20),
+    ] {
+        let report = Report {
+            passkey,
+            release: Release {
+                id: ReleaseId(release),
+                freeleech: false,
+            },
+            peer_id: tracker_proto::PeerId([1; 20]),
+            event,
+            counters: Counters {
+                uploaded,
+                downloaded: 0,
+            },
+            left: 0,
+        };
+        let member = |_: &Passkey| {
+            Some(Member {
+                id: MemberId(alice),
+                may_start_downloads: true,
+            })
+        };
+        ledger.record(&report, swarm::Secs(now), member).unwrap();
+    }
+    let _ = drained.send(());
+    flusher.await.unwrap();
+    assert_eq!(store.transfer_totals(alice).await.unwrap().uploaded, MIB);
+}
