@@ -122,8 +122,12 @@ async fn rotate_passkey(
     // that a non-event rather than an error page.
     for _ in 0..3 {
         let passkey = new_passkey();
-        match state.store.set_passkey(user.id, &passkey).await {
-            Ok(_) => {
+        match state
+            .store
+            .replace_passkey(user.id, &user.passkey, &passkey)
+            .await
+        {
+            Ok(true) => {
                 crate::tracker_members::passkey_rotated(
                     &state,
                     user.passkey.expose(),
@@ -131,6 +135,9 @@ async fn rotate_passkey(
                 );
                 return Ok(Redirect::to("/profile?rotated=1").into_response());
             }
+            // Rotated meanwhile by another request, which told the
+            // tracker: the profile shows the passkey that won.
+            Ok(false) => return Ok(Redirect::to("/profile?rotated=1").into_response()),
             Err(StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -322,6 +322,28 @@ impl Store {
             .await
     }
 
+    /// Replaces the passkey if it is still `old`: false if the account is
+    /// gone or has another passkey by now (a rotation that came first, so
+    /// that two at once leave one winner). A taken `new` is
+    /// [`StoreError::Conflict`].
+    pub async fn replace_passkey(
+        &self,
+        id: i64,
+        old: &Passkey,
+        new: &Passkey,
+    ) -> Result<bool, StoreError> {
+        on_backend!(self, |pool| {
+            let done = sqlx::query(sql::REPLACE_PASSKEY)
+                .bind(new.expose())
+                .bind(id)
+                .bind(old.expose())
+                .execute(pool)
+                .await
+                .map_err(constraint)?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     pub async fn set_role(&self, id: i64, role: Role) -> Result<bool, StoreError> {
         self.update_user(sql::SET_ROLE, id, role.as_str(), false)
             .await

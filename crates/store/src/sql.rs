@@ -79,6 +79,8 @@ pub(crate) const USER_BY_PASSKEY: &str = "SELECT id, username, role, passkey, di
 
 pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
 pub(crate) const SET_PASSKEY: &str = "UPDATE users SET passkey = $1 WHERE id = $2";
+pub(crate) const REPLACE_PASSKEY: &str =
+    "UPDATE users SET passkey = $1 WHERE id = $2 AND passkey = $3";
 pub(crate) const SET_ROLE: &str = "UPDATE users SET role = $1 WHERE id = $2";
 pub(crate) const SET_DISABLED: &str = "UPDATE users SET disabled = $1 WHERE id = $2";
 

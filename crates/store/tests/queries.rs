@@ -220,6 +220,21 @@ test_on_both_backends! {
         store.close().await;
     }
 
+    async fn a_passkey_is_replaced_only_while_it_is_still_the_one_read(db: &TestDb) {
+        // Two rotations at once: both read passkey 3; the first to write
+        // wins, and the second changes nothing.
+        let store = db.open().await;
+        let bob = add_user(&store, "bob", Role::Member, 3).await;
+        let read = Passkey::from_bytes([3; 16]);
+        let (first, second) = (Passkey::from_bytes([4; 16]), Passkey::from_bytes([5; 16]));
+        assert!(store.replace_passkey(bob, &read, &first).await.unwrap());
+        assert!(!store.replace_passkey(bob, &read, &second).await.unwrap());
+        let stored = store.user_by_name(&name("bob")).await.unwrap().unwrap();
+        assert_eq!(stored.passkey, first);
+        assert!(!store.replace_passkey(999, &first, &second).await.unwrap(), "no such account");
+        store.close().await;
+    }
+
     async fn a_session_lasts_until_it_expires_or_is_deleted(db: &TestDb) {
         let store = db.open().await;
         let id = add_user(&store, "alice", Role::Member, 1).await;
