@@ -202,6 +202,17 @@ async fn udp_announces_need_a_members_passkey_in_the_url_data() {
         UdpAnnounce::new(hash(9), peer(1), 6881, 0).url(&format!("/announce/{}", key(ALICE))),
     );
     assert!(udp_error(&unlisted).unwrap().contains("not registered"));
+    // A UDP scrape cannot carry a passkey: refused, listed hash or not,
+    // rather than telling anyone which hashes are listed.
+    for hashes in [[hash(1)], [hash(9)]] {
+        let refused = client.scrape(&hashes);
+        assert!(
+            udp_error(&refused).unwrap().contains("HTTP only"),
+            "{refused:?}"
+        );
+    }
+    let stats = setup.server.running.tracker().stats().snapshot().udp;
+    assert_eq!(stats.unauthorized, 8);
     setup.server.running.stop().await.unwrap();
 }
 

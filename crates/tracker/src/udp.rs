@@ -139,6 +139,13 @@ impl Worker {
                 if !self.connection_is_valid(req.connection_id, ip) {
                     return self.error(req.transaction_id, STALE_CONNECTION);
                 }
+                // BEP 41 URL data comes with announces only, so a UDP
+                // scrape cannot show a passkey: in mode `private` it would
+                // tell anyone which hashes are listed, and their counts.
+                if self.tracker.accounting().is_some() {
+                    bump(&stats.unauthorized);
+                    return self.error(req.transaction_id, PRIVATE_SCRAPE);
+                }
                 self.scrape(&req)
             }
         };
@@ -243,6 +250,10 @@ impl Worker {
         }
     }
 }
+
+/// The reply to a UDP scrape in mode `private`.
+const PRIVATE_SCRAPE: &str =
+    "this private tracker answers scrapes over HTTP only, with your passkey";
 
 /// The reply to an announce or scrape whose connection id is too old,
 /// forged, or was issued to another address. Clients reconnect on it.
