@@ -22,8 +22,8 @@ pub struct PortalConfig {
     /// set these to your own (the default only works on this machine).
     /// Each becomes one tier of a downloaded .torrent's `announce-list`,
     /// in this order, and the first is its `announce`. A member's passkey
-    /// is appended as the last path segment (`.../announce/<passkey>`).
-    /// `http://`, `https://` (TLS ended by a reverse proxy) and `udp://`
+    /// is appended as the last path segment (`.../announce/<passkey>`), so
+    /// each must end in `/announce`. `http://`, `https://` (TLS ended by a reverse proxy) and `udp://`
     /// (the passkey travels as BEP 41 URL data) are allowed. In the
     /// environment: a comma-separated list.
     #[serde(deserialize_with = "super::strings_or_comma_separated")]
@@ -108,6 +108,20 @@ impl PortalConfig {
                 return fail(
                     "announce_urls",
                     format!("{url:?} is not an http://, https:// or udp:// URL with a host"),
+                );
+            }
+            // Each member's .torrent files get `<url>/<passkey>`, which the
+            // tracker reads after `/announce` only.
+            let path = url.split_once("://").map_or("", |(_, rest)| {
+                rest.split('?').next().unwrap_or("").trim_end_matches('/')
+            });
+            if !path.ends_with("/announce") {
+                return fail(
+                    "announce_urls",
+                    format!(
+                        "{url:?} does not end in /announce: members' passkeys go after it \
+                         (.../announce/<passkey>), where the tracker reads them"
+                    ),
                 );
             }
         }
@@ -356,6 +370,10 @@ mod tests {
             "[\"ftp://t.example.org/announce\"]",
             "[\"http:///announce\"]",
             "[\"http://t.example.org/ann ounce\"]",
+            // No `/announce` for the passkey to follow.
+            "[\"udp://t.example.org:6969\"]",
+            "[\"http://t.example.org/tracker\"]",
+            "[\"https://t.example.org/announce.php\"]",
         ] {
             Jail::expect_with(|jail| {
                 jail.create_file("s.toml", &format!("[portal]\nannounce_urls = {bad}\n"))?;
