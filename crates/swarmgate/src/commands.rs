@@ -12,7 +12,21 @@ use std::path::Path;
 
 /// `swarmgate policy reload`: asks the running server to reload.
 pub async fn policy_reload(config: &Config) -> anyhow::Result<String> {
-    let answer = reload::send_command(&config.storage.data_dir, "policy reload").await?;
+    control(config, "policy reload").await
+}
+
+/// `swarmgate freeleech on|off`: switches site-wide freeleech on the
+/// running server.
+pub async fn site_freeleech(config: &Config, state: &str) -> anyhow::Result<String> {
+    control(config, &format!("freeleech {state}"))
+        .await
+        .map(|s| s + "\n")
+}
+
+/// Sends `command` to the running server's control socket: its answer
+/// after `ok `, or its error.
+async fn control(config: &Config, command: &str) -> anyhow::Result<String> {
+    let answer = reload::send_command(&config.storage.data_dir, command).await?;
     match answer.strip_prefix("ok ") {
         Some(ok) => Ok(ok.to_owned()),
         None => bail!("{}", answer.strip_prefix("error ").unwrap_or(&answer)),

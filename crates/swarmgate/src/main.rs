@@ -57,6 +57,16 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Switch site-wide freeleech on a running server (tracker mode
+    /// private): downloads stop counting against ratios, or count again,
+    /// from the next announce, until switched back or a restart
+    /// (accounting.site_freeleech is the state it starts in).
+    Freeleech {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// The database (SQLite in storage.data_dir, or storage.database_url).
     Db {
         #[command(subcommand)]
@@ -259,6 +269,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             print_result(runtime.block_on(swarmgate::backup::backup(&config, &file)))
+        }
+        Command::Freeleech { state, config } => {
+            let config = Config::load(config.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            print_result(runtime.block_on(commands::site_freeleech(&config, &state)))
         }
         Command::Db {
             command: DbCommand::Migrate { config },

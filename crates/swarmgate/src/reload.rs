@@ -75,6 +75,20 @@ impl Reloader {
             .map_err(|e| e.to_string())
     }
 
+    /// Turns site-wide freeleech on or off (mode `private`): downloads
+    /// count against ratios again, or stop counting, from the next
+    /// announce on, until switched again or the server restarts
+    /// (`accounting.site_freeleech` is the state it starts in).
+    pub fn set_site_freeleech(&self, on: bool) -> Result<(), String> {
+        let accounting = self
+            .tracker
+            .accounting()
+            .ok_or("the tracker is not in mode private")?;
+        accounting.ledger.set_site_freeleech(on);
+        tracing::info!(on, "site-wide freeleech switched");
+        Ok(())
+    }
+
     /// Loads the policy file again and enforces it.
     pub async fn reload(&self, trigger: &str) -> Result<Reloaded, String> {
         let _one_at_a_time = self.busy.lock().await;
@@ -238,6 +252,16 @@ async fn answer(reloader: &Reloader, status: Arc<StatusSource>, command: &str) -
             Ok(members) => format!("ok members reloaded: {members}"),
             Err(e) => format!("error {e}"),
         },
+        "freeleech on" | "freeleech off" => {
+            let on = command == "freeleech on";
+            match reloader.set_site_freeleech(on) {
+                Ok(()) => format!(
+                    "ok site-wide freeleech {}; until a restart (accounting.site_freeleech keeps it)",
+                    if on { "on" } else { "off" }
+                ),
+                Err(e) => format!("error {e}"),
+            }
+        }
         other => format!("error unknown command {other:?}"),
     }
 }

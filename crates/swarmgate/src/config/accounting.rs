@@ -19,7 +19,9 @@ pub struct AccountingConfig {
     /// more since its last announce is credited this much and the clamp is
     /// counted.
     pub max_rate_mib_per_sec: u64,
-    /// Site-wide freeleech: downloads count against nobody's ratio.
+    /// Site-wide freeleech: downloads count against nobody's ratio. The
+    /// state at start; `swarmgate freeleech on|off` switches the running
+    /// server until a restart.
     pub site_freeleech: bool,
     /// Minimum ratio (uploaded / downloaded) to start new downloads; 0
     /// turns the rule off. Seeding and finishing started downloads are
