@@ -70,29 +70,11 @@ async fn the_approved_releases_in_the_store_are_listed_at_start() {
     let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
     store.migrate().await.unwrap();
     let uploader = support::add_uploader(&store, "uploader", 1).await;
-    let other = store.categories().await.unwrap()[0].id;
     for (n, status) in [
         (1, store::ReleaseStatus::Approved),
         (2, store::ReleaseStatus::Pending),
     ] {
-        store
-            .create_release(&store::NewRelease {
-                info_hash_v1: Some(hash(n)),
-                info_hash_v2: None,
-                title: "t",
-                description_md: "",
-                category_id: other,
-                uploader_id: uploader,
-                status,
-                size: 1,
-                private: false,
-                torrent: &[n],
-                created_at: 1,
-                files: &[],
-                tags: &[],
-            })
-            .await
-            .unwrap();
+        support::add_release(&store, uploader, n, None, status).await;
     }
     store.close().await;
 

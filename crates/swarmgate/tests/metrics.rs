@@ -331,36 +331,13 @@ async fn policy_decisions_never_fall_when_the_flusher_drains_them() {
     server.running.stop().await.unwrap();
 }
 
-/// A member's passkey, as `support::add_uploader` makes it.
-fn key(seed: u8) -> String {
-    format!("{seed:02x}").repeat(16)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_mode_reports_the_ledger_and_its_writes() {
     const MEMBER: u8 = 0x4d;
     let data = tempfile::tempdir().unwrap();
     let store = store::Store::open_in_dir(data.path()).await.unwrap();
     let member = support::add_uploader(&store, "zelda", MEMBER).await;
-    let category = store.categories().await.unwrap()[0].id;
-    store
-        .create_release(&store::NewRelease {
-            info_hash_v1: Some(hash(1)),
-            info_hash_v2: None,
-            title: "t",
-            description_md: "",
-            category_id: category,
-            uploader_id: member,
-            status: store::ReleaseStatus::Approved,
-            size: 1 << 30,
-            private: true,
-            torrent: &[1],
-            created_at: 1,
-            files: &[],
-            tags: &[],
-        })
-        .await
-        .unwrap();
+    support::add_release(&store, member, 1, None, store::ReleaseStatus::Approved).await;
     store.close().await;
     let mut config = config_for(LOCAL, data.path());
     config.tracker.mode = TrackerMode::Private;
@@ -371,7 +348,7 @@ async fn private_mode_reports_the_ledger_and_its_writes() {
     let announce = |uploaded: u64| {
         let query = announce_query(hash(1), peer(1), 6881, 100, "started")
             .replace("uploaded=0", &format!("uploaded={uploaded}"));
-        let path = format!("/announce/{}?{query}", key(MEMBER));
+        let path = format!("/announce/{}?{query}", support::passkey_hex(MEMBER));
         let (status, _) = http_get(LOCAL, server.running.http_addr(), &path);
         assert_eq!(status, 200);
     };
@@ -411,7 +388,11 @@ async fn private_mode_reports_the_ledger_and_its_writes() {
     // Each write is timed; every write so far had rows to write.
     let writes = m.observations("swarmgate_accounting_flush_duration_seconds", &[]);
     assert!(writes >= 1.0 && writes <= written(&m), "{}", m.body);
-    assert!(!m.body.contains(&key(MEMBER)), "{}", m.body);
+    assert!(
+        !m.body.contains(&support::passkey_hex(MEMBER)),
+        "{}",
+        m.body
+    );
     assert!(!m.body.contains("zelda"), "no account name: {}", m.body);
     assert_eq!(addresses_in(&m.body), Vec::<String>::new());
     server.running.stop().await.unwrap();

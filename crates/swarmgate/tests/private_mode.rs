@@ -20,7 +20,7 @@ const MIB: u64 = 1 << 20;
 /// Passkeys of the accounts the tests create: alice, bob, and carol (whose
 /// account is disabled).
 fn key(seed: u8) -> String {
-    format!("{seed:02x}").repeat(16)
+    support::passkey_hex(seed)
 }
 const ALICE: u8 = 0xa1;
 const BOB: u8 = 0xb2;
@@ -46,29 +46,10 @@ async fn start_private() -> Setup {
     let bob = support::add_uploader(&store, "bob", BOB).await;
     let carol = support::add_uploader(&store, "carol", CAROL).await;
     store.set_disabled(carol, true).await.unwrap();
-    let category = store.categories().await.unwrap()[0].id;
     let mut releases = Vec::new();
     for (n, v2) in [(1, None), (2, None), (3, Some([4; 32]))] {
-        releases.push(
-            store
-                .create_release(&store::NewRelease {
-                    info_hash_v1: Some(hash(n)),
-                    info_hash_v2: v2,
-                    title: "t",
-                    description_md: "",
-                    category_id: category,
-                    uploader_id: alice,
-                    status: store::ReleaseStatus::Approved,
-                    size: 100 * MIB,
-                    private: true,
-                    torrent: &[n],
-                    created_at: 1,
-                    files: &[],
-                    tags: &[],
-                })
-                .await
-                .unwrap(),
-        );
+        let approved = store::ReleaseStatus::Approved;
+        releases.push(support::add_release(&store, alice, n, v2, approved).await);
     }
     store.set_freeleech(releases[1], true).await.unwrap();
     store.close().await;

@@ -5,7 +5,7 @@ mod support;
 
 use std::net::IpAddr;
 use std::time::Duration;
-use support::{config_for, hash, start_in};
+use support::{config_for, start_in};
 use swarmgate::config::TrackerMode;
 use swarmgate::reload::send_command;
 
@@ -53,24 +53,8 @@ async fn the_last_flush_comes_after_the_servers_have_stopped() {
     let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
     store.migrate().await.unwrap();
     let alice = support::add_uploader(&store, "alice", 0xa1).await;
-    let release = store
-        .create_release(&store::NewRelease {
-            info_hash_v1: Some(hash(1)),
-            info_hash_v2: None,
-            title: "t",
-            description_md: "",
-            category_id: store.categories().await.unwrap()[0].id,
-            uploader_id: alice,
-            status: store::ReleaseStatus::Approved,
-            size: MIB,
-            private: true,
-            torrent: &[1],
-            created_at: 1,
-            files: &[],
-            tags: &[],
-        })
-        .await
-        .unwrap();
+    let release =
+        support::add_release(&store, alice, 1, None, store::ReleaseStatus::Approved).await;
     let ledger = std::sync::Arc::new(Ledger::new(LedgerConfig::default()));
     let shutdown = tracker::Shutdown::new();
     let (drained, on_drained) = tokio::sync::oneshot::channel();
@@ -85,7 +69,7 @@ async fn the_last_flush_comes_after_the_servers_have_stopped() {
     shutdown.trigger();
     tokio::time::sleep(Duration::from_millis(200)).await;
     // A server, still draining, records an announce.
-    let passkey = Passkey::parse("a1".repeat(16).as_bytes()).unwrap();
+    let passkey = Passkey::parse(support::passkey_hex(0xa1).as_bytes()).unwrap();
     for (event, uploaded, now) in [
         (tracker_proto::AnnounceEvent::Started, 0, 10),
         (tracker_proto::AnnounceEvent::None, MIB, 20),

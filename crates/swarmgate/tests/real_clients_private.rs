@@ -26,7 +26,7 @@ const BOB: u8 = 0xb2;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn key(seed: u8) -> String {
-    format!("{seed:02x}").repeat(16)
+    support::passkey_hex(seed)
 }
 
 struct Members {

@@ -70,6 +70,41 @@ pub async fn add_uploader(store: &store::Store, name: &str, seed: u8) -> i64 {
         .unwrap()
 }
 
+/// The passkey [`add_uploader`] gives an account made with `seed`.
+pub fn passkey_hex(seed: u8) -> String {
+    format!("{seed:02x}").repeat(16)
+}
+
+/// A release with `status` uploaded by `uploader`, under v1 hash
+/// [`hash`]`(n)` and, if given, a v2 hash: its id.
+pub async fn add_release(
+    store: &store::Store,
+    uploader: i64,
+    n: u8,
+    v2: Option<[u8; 32]>,
+    status: store::ReleaseStatus,
+) -> i64 {
+    let category = store.categories().await.unwrap()[0].id;
+    store
+        .create_release(&store::NewRelease {
+            info_hash_v1: Some(hash(n)),
+            info_hash_v2: v2,
+            title: "t",
+            description_md: "",
+            category_id: category,
+            uploader_id: uploader,
+            status,
+            size: 1 << 30,
+            private: true,
+            torrent: &[n],
+            created_at: 1,
+            files: &[],
+            tags: &[],
+        })
+        .await
+        .unwrap()
+}
+
 pub fn hash(n: u8) -> InfoHash {
     InfoHash([n; 20])
 }
