@@ -430,19 +430,24 @@ impl Ledger {
             if passkeys.is_empty() {
                 continue;
             }
-            let mut shard = lock(shard);
-            let keys: Vec<SessionKey> = shard
-                .sessions
-                .iter()
-                .map(|(key, _)| *key)
-                .filter(|key| passkeys.contains(&key.passkey))
-                .collect();
-            for key in &keys {
-                shard.close(key, self.key_hash(key));
-            }
-            closed += keys.len();
+            closed += self.close_in(&mut lock(shard), |key, _| passkeys.contains(&key.passkey));
         }
         closed
+    }
+
+    /// Closes the sessions of `shard` that `picked` chooses, keeping their
+    /// credit; returns how many.
+    fn close_in(&self, shard: &mut Shard, picked: impl Fn(&SessionKey, &Session) -> bool) -> usize {
+        let keys: Vec<SessionKey> = shard
+            .sessions
+            .iter()
+            .filter(|(key, session)| picked(key, session))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in &keys {
+            shard.close(key, self.key_hash(key));
+        }
+        keys.len()
     }
 
     /// Closes every session on `release`, whose hashes were unlisted
@@ -454,16 +459,7 @@ impl Ledger {
         let mut closed = 0;
         for shard in self.shards.iter() {
             let mut shard = lock(shard);
-            let keys: Vec<SessionKey> = shard
-                .sessions
-                .iter()
-                .map(|(key, _)| *key)
-                .filter(|key| key.release == release)
-                .collect();
-            for key in &keys {
-                shard.close(key, self.key_hash(key));
-            }
-            closed += keys.len();
+            closed += self.close_in(&mut shard, |key, _| key.release == release);
             if credit == ReleaseCredit::Discard {
                 shard.pending.retain(|(_, r), _| *r != release);
             }
@@ -486,16 +482,7 @@ impl Ledger {
         let mut removed = 0;
         for shard in self.shards.iter() {
             let mut shard = lock(shard);
-            let stale: Vec<SessionKey> = shard
-                .sessions
-                .iter()
-                .filter(|(_, s)| s.at < cutoff)
-                .map(|(k, _)| *k)
-                .collect();
-            for key in &stale {
-                shard.close(key, self.key_hash(key));
-            }
-            removed += stale.len();
+            removed += self.close_in(&mut shard, |_, session| session.at < cutoff);
             shard.sessions.shrink_if_sparse();
         }
         removed
