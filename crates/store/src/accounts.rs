@@ -316,12 +316,6 @@ impl Store {
         self.update_user(sql::SET_PASSWORD, id, &hash.0, true).await
     }
 
-    /// Replaces the passkey; a taken one is [`StoreError::Conflict`].
-    pub async fn set_passkey(&self, id: i64, passkey: &Passkey) -> Result<bool, StoreError> {
-        self.update_user(sql::SET_PASSKEY, id, passkey.expose(), false)
-            .await
-    }
-
     /// Replaces the passkey if it is still `old`: false if the account is
     /// gone or has another passkey by now (a rotation that came first, so
     /// that two at once leave one winner). A taken `new` is

@@ -78,7 +78,6 @@ pub(crate) const USER_BY_PASSKEY: &str = "SELECT id, username, role, passkey, di
      FROM users WHERE passkey = $1";
 
 pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
-pub(crate) const SET_PASSKEY: &str = "UPDATE users SET passkey = $1 WHERE id = $2";
 pub(crate) const REPLACE_PASSKEY: &str =
     "UPDATE users SET passkey = $1 WHERE id = $2 AND passkey = $3";
 pub(crate) const SET_ROLE: &str = "UPDATE users SET role = $1 WHERE id = $2";

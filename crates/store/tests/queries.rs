@@ -212,9 +212,13 @@ test_on_both_backends! {
         let store = db.open().await;
         add_user(&store, "alice", Role::Member, 1).await;
         let bob = add_user(&store, "bob", Role::Member, 2).await;
-        let err = store.set_passkey(bob, &Passkey::from_bytes([1; 16])).await.unwrap_err();
+        let bobs = Passkey::from_bytes([2; 16]);
+        let err = store
+            .replace_passkey(bob, &bobs, &Passkey::from_bytes([1; 16]))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict("passkey")), "{err:?}");
-        assert!(store.set_passkey(bob, &Passkey::from_bytes([3; 16])).await.unwrap());
+        assert!(store.replace_passkey(bob, &bobs, &Passkey::from_bytes([3; 16])).await.unwrap());
         let bob = store.user_by_name(&name("bob")).await.unwrap().unwrap();
         assert_eq!(bob.passkey, Passkey::from_bytes([3; 16]));
         store.close().await;

@@ -393,10 +393,13 @@ async fn a_rotated_passkey_is_refused_within_a_second_over_udp_and_http() {
     // What `swarmgate user ...` does: change the database, then tell the
     // running server through its control socket.
     let store = store::Store::open_in_dir(s.data_dir.path()).await.unwrap();
-    store
-        .set_passkey(setup.alice, &store::Passkey::from_bytes([0xa9; 16]))
-        .await
-        .unwrap();
+    let [was, now] = [[ALICE; 16], [0xa9; 16]].map(store::Passkey::from_bytes);
+    assert!(
+        store
+            .replace_passkey(setup.alice, &was, &now)
+            .await
+            .unwrap()
+    );
     store.close().await;
     let started = Instant::now();
     let answer = swarmgate::reload::send_command(s.data_dir.path(), "members reload")
