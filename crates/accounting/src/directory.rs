@@ -11,6 +11,7 @@
 //! writers. Changes are visible to the next announce.
 
 use arc_swap::ArcSwap;
+use foldhash::HashSet;
 use foldhash::fast::RandomState;
 use foldhash::{HashMap, HashMapExt};
 use std::fmt;
@@ -126,6 +127,31 @@ pub struct Release {
     pub freeleech: bool,
 }
 
+/// What the ledger asks about an announce that would open a session.
+pub trait Directory {
+    /// Who `passkey` belongs to, if it works.
+    fn member(&self, passkey: &crate::Passkey) -> Option<Member>;
+
+    /// Whether `member` has a transfer of `release` on record: leeching it
+    /// again resumes a download (after `stopped`, a client or tracker
+    /// restart, an expired session) rather than starting a new one, so the
+    /// minimum-ratio rule lets it through. Asked only about members who
+    /// may not start downloads.
+    fn has_history(&self, member: MemberId, release: ReleaseId) -> bool;
+}
+
+/// A directory that knows who holds a passkey and no history: every
+/// download of a member held back by the ratio rule is a new one.
+impl<F: Fn(&crate::Passkey) -> Option<Member>> Directory for F {
+    fn member(&self, passkey: &crate::Passkey) -> Option<Member> {
+        self(passkey)
+    }
+
+    fn has_history(&self, _: MemberId, _: ReleaseId) -> bool {
+        false
+    }
+}
+
 /// Passkey -> member, for the members whose accounts may use the tracker
 /// (not disabled, not deleted). The portal updates it as it changes
 /// accounts, and a resynchronisation from the store replaces it whole.
@@ -139,6 +165,11 @@ pub struct Members {
     /// read raced with one can tell ([`Members::replace_all_if`]).
     generation: std::sync::atomic::AtomicU64,
     ledger: Option<Arc<crate::Ledger>>,
+    /// The members the minimum-ratio rule holds back, each with the
+    /// releases they have a transfer of on record
+    /// ([`Directory::has_history`]). A few members with a few releases
+    /// each, read only when one of them asks for a download, so one lock.
+    history: Mutex<HashMap<MemberId, HashSet<ReleaseId>>>,
 }
 
 /// Shows the size only: the keys are secrets.
@@ -163,6 +194,7 @@ impl Members {
             map: SnapshotMap::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
             ledger: None,
+            history: Mutex::default(),
         }
     }
 
@@ -261,12 +293,67 @@ impl Members {
         true
     }
 
+    /// Makes `held_back` the members the ratio rule holds back, with the
+    /// `transfers` on record in the store of each (pairs of other members
+    /// are ignored). Set it before the members whose
+    /// [`Member::may_start_downloads`] it goes with.
+    pub fn replace_history(
+        &self,
+        held_back: impl IntoIterator<Item = MemberId>,
+        transfers: impl IntoIterator<Item = (MemberId, ReleaseId)>,
+    ) {
+        let mut history: HashMap<MemberId, HashSet<ReleaseId>> = held_back
+            .into_iter()
+            .map(|member| (member, HashSet::default()))
+            .collect();
+        add_history(&mut history, transfers);
+        *self.history.lock().unwrap_or_else(|e| e.into_inner()) = history;
+    }
+
+    /// Adds transfers just written to the store (a flush) to the history
+    /// of the members held back, so that a download resumed after its
+    /// credit left the ledger, and before the next reload reads the
+    /// store, is still not a new one. (A resumption in the moment between
+    /// the flush taking the credit from the ledger and writing it is
+    /// refused; the client's next announce is not.)
+    pub fn note_transfers(&self, written: impl IntoIterator<Item = (MemberId, ReleaseId)>) {
+        let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        if !history.is_empty() {
+            add_history(&mut history, written);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+fn add_history(
+    history: &mut HashMap<MemberId, HashSet<ReleaseId>>,
+    transfers: impl IntoIterator<Item = (MemberId, ReleaseId)>,
+) {
+    for (member, release) in transfers {
+        if let Some(releases) = history.get_mut(&member) {
+            releases.insert(release);
+        }
+    }
+}
+
+impl Directory for Members {
+    fn member(&self, passkey: &crate::Passkey) -> Option<Member> {
+        self.get(passkey)
+    }
+
+    fn has_history(&self, member: MemberId, release: ReleaseId) -> bool {
+        self.history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&member)
+            .is_some_and(|releases| releases.contains(&release))
     }
 }
 

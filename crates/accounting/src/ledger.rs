@@ -54,7 +54,7 @@
 
 use crate::Passkey;
 use crate::delta::{self, Baseline, Counters};
-use crate::directory::{Member, MemberId, Release, ReleaseId};
+use crate::directory::{Directory, MemberId, Release, ReleaseId};
 use crate::sessions::{Session, SessionKey, SessionTable};
 use foldhash::{HashMap, HashSet};
 use std::fmt;
@@ -322,15 +322,17 @@ impl Ledger {
 
     /// Records an announce: opens, updates or closes its session and adds
     /// its credit to the pending sums. An announce without a session asks
-    /// `member` who the passkey belongs to (the directory's lookup) and is
-    /// refused if nobody; one that would start a new download (no session
-    /// of the member on the release yet, something left) is checked
-    /// against the rules first and, if refused, changes nothing.
+    /// `directory` who the passkey belongs to and is refused if nobody;
+    /// one that would start a download (no session of the member on the
+    /// release yet, something left) is checked against the rules first
+    /// and, if refused, changes nothing. For the ratio rule, a download is
+    /// new unless its credit is pending here or the directory has a
+    /// transfer of it on record.
     pub fn record(
         &self,
         report: &Report,
         now: Secs,
-        member: impl FnOnce(&Passkey) -> Option<Member>,
+        directory: &impl Directory,
     ) -> Result<(), NotRecorded> {
         let release = report.release.id;
         let key = SessionKey {
@@ -378,12 +380,18 @@ impl Ledger {
             return Ok(());
         }
         // Under the shard lock: see "Passkeys" above.
-        let member = member(&report.passkey).ok_or(NotRecorded::UnknownPasskey)?;
+        let member = directory
+            .member(&report.passkey)
+            .ok_or(NotRecorded::UnknownPasskey)?;
         if report.event == AnnounceEvent::Stopped {
             return Ok(());
         }
         if !seeding && !shard.has_release(member.id, release) {
-            let refusal = if !member.may_start_downloads {
+            let resumed = || {
+                shard.pending.contains_key(&(member.id, release))
+                    || directory.has_history(member.id, release)
+            };
+            let refusal = if !member.may_start_downloads && !resumed() {
                 Some(Refusal::RatioTooLow)
             } else {
                 self.config

@@ -20,7 +20,7 @@ mod passkey;
 mod sessions;
 
 pub use delta::Counters;
-pub use directory::{Member, MemberId, Members, Release, ReleaseId};
+pub use directory::{Directory, Member, MemberId, Members, Release, ReleaseId};
 pub use ledger::{
     Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, ReleaseCredit,
     Report,

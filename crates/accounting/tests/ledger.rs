@@ -1,82 +1,17 @@
-//! The ledger's contract: sessions, credit, snatches, freeleech, rules.
+//! The ledger's contract: sessions, credit, snatches, freeleech, and the
+//! directory's part (the rules are in `rules.rs`).
+
+mod support;
 
 use accounting::{
-    Counters, Entry, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Passkey,
-    Pending, Refusal, Release, ReleaseCredit, ReleaseId, Report,
+    Counters, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Passkey, Pending,
+    Refusal, ReleaseCredit, ReleaseId,
 };
 use proptest::prelude::*;
 use std::sync::Arc;
+use support::*;
 use swarm::Secs;
-use tracker_proto::{AnnounceEvent, PeerId};
-
-const MIB: u64 = 1 << 20;
-
-fn member(id: i64) -> Member {
-    Member {
-        id: MemberId(id),
-        may_start_downloads: true,
-    }
-}
-
-fn release(id: i64) -> Release {
-    Release {
-        id: ReleaseId(id),
-        freeleech: false,
-    }
-}
-
-/// Member `m`'s passkey in these tests.
-fn key(m: i64) -> Passkey {
-    let mut key = [0xaa; 16];
-    key[..8].copy_from_slice(&m.to_le_bytes());
-    Passkey(key)
-}
-
-fn member_of(passkey: &Passkey) -> i64 {
-    i64::from_le_bytes(passkey.0[..8].try_into().unwrap())
-}
-
-/// Records `report` as the tracker does, the directory knowing the
-/// passkey's member (allowed to start downloads).
-fn record(ledger: &Ledger, report: &Report, now: Secs) -> Result<(), Refusal> {
-    record_as(ledger, report, now, true)
-}
-
-fn record_as(ledger: &Ledger, report: &Report, now: Secs, may_start: bool) -> Result<(), Refusal> {
-    let member = |passkey: &Passkey| {
-        Some(Member {
-            may_start_downloads: may_start,
-            ..member(member_of(passkey))
-        })
-    };
-    ledger.record(report, now, member).map_err(|not| match not {
-        NotRecorded::Refused(refusal) => refusal,
-        NotRecorded::UnknownPasskey => panic!("every passkey is known here"),
-    })
-}
-
-fn report(m: i64, r: i64, peer: u8, event: AnnounceEvent, up: u64, down: u64, left: u64) -> Report {
-    Report {
-        passkey: key(m),
-        release: release(r),
-        peer_id: PeerId([peer; 20]),
-        event,
-        counters: Counters {
-            uploaded: up,
-            downloaded: down,
-        },
-        left,
-    }
-}
-
-fn totals(entries: &[Entry]) -> Vec<(i64, i64, Pending)> {
-    let mut out: Vec<_> = entries
-        .iter()
-        .map(|e| (e.member.0, e.release.0, e.credit))
-        .collect();
-    out.sort_by_key(|(m, r, _)| (*m, *r));
-    out
-}
+use tracker_proto::AnnounceEvent;
 
 use AnnounceEvent::{Completed, None as Regular, Started, Stopped};
 
@@ -274,37 +209,16 @@ fn absurd_counters_are_clamped_and_counted() {
 }
 
 #[test]
-fn the_ratio_rule_refuses_new_downloads_only() {
-    let ledger = Ledger::new(LedgerConfig::default());
-    let low = report(1, 10, 1, Started, 0, 0, 10);
-    assert_eq!(
-        record_as(&ledger, &low, Secs(0), false),
-        Err(Refusal::RatioTooLow)
-    );
-    assert_eq!(ledger.sessions(), 0, "a refusal changes nothing");
-    // Seeding is always allowed, and so is another client on a release
-    // already being downloaded.
-    let mut seed = low;
-    seed.left = 0;
-    seed.release = release(11);
-    record_as(&ledger, &seed, Secs(0), false).unwrap();
-    let mut ok = report(1, 12, 1, Started, 0, 0, 10);
-    record(&ledger, &ok, Secs(0)).unwrap();
-    ok.peer_id = PeerId([2; 20]);
-    record_as(&ledger, &ok, Secs(1), false).unwrap();
-}
-
-#[test]
 fn an_open_session_is_credited_without_asking_the_directory() {
     let ledger = Ledger::new(LedgerConfig::default());
     let nobody = |_: &Passkey| None;
     assert_eq!(
-        ledger.record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0), nobody),
+        ledger.record(&report(1, 10, 1, Started, 0, 0, 0), Secs(0), &nobody),
         Err(NotRecorded::UnknownPasskey),
         "no session: the directory decides"
     );
     assert_eq!(
-        ledger.record(&report(1, 10, 1, Stopped, 0, 0, 0), Secs(0), nobody),
+        ledger.record(&report(1, 10, 1, Stopped, 0, 0, 0), Secs(0), &nobody),
         Err(NotRecorded::UnknownPasskey),
         "a stopped with an unknown passkey is refused as well"
     );
@@ -312,10 +226,14 @@ fn an_open_session_is_credited_without_asking_the_directory() {
     record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
     let unasked = |_: &Passkey| -> Option<Member> { panic!("the directory was asked") };
     ledger
-        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10), unasked)
+        .record(&report(1, 10, 1, Regular, MIB, 0, 0), Secs(10), &unasked)
         .unwrap();
     ledger
-        .record(&report(1, 10, 1, Stopped, 2 * MIB, 0, 0), Secs(20), unasked)
+        .record(
+            &report(1, 10, 1, Stopped, 2 * MIB, 0, 0),
+            Secs(20),
+            &unasked,
+        )
         .unwrap();
     assert_eq!(totals(&ledger.take_pending())[0].2.uploaded, 2 * MIB);
 }
@@ -332,9 +250,11 @@ fn a_closed_passkey_keeps_its_credit_and_must_ask_the_directory_again() {
     assert_eq!(ledger.sessions(), 1, "member 2's session stays");
     assert!(ledger.activity(MemberId(1)).is_empty());
     assert_eq!(
-        ledger.record(&report(1, 10, 1, Regular, 2 * MIB, 0, 5), Secs(20), |_| {
-            None
-        }),
+        ledger.record(
+            &report(1, 10, 1, Regular, 2 * MIB, 0, 5),
+            Secs(20),
+            &|_: &Passkey| None
+        ),
         Err(NotRecorded::UnknownPasskey)
     );
     let credit: Vec<(i64, i64, u64)> = totals(&ledger.take_pending())
@@ -350,14 +270,12 @@ fn the_directory_closes_the_sessions_of_every_passkey_that_stops_working() {
     let members = Members::closing_sessions_in(Arc::clone(&ledger));
     let open = |m: i64| {
         ledger
-            .record(&report(m, 10, 1, Started, 0, 0, 0), Secs(0), |k| {
-                members.get(k)
-            })
+            .record(&report(m, 10, 1, Started, 0, 0, 0), Secs(0), &members)
             .unwrap()
     };
     let is_open = |m: i64| {
         let probe = report(m, 10, 1, Regular, 0, 0, 0);
-        ledger.record(&probe, Secs(1), |_| None).is_ok()
+        ledger.record(&probe, Secs(1), &|_: &Passkey| None).is_ok()
     };
     for m in 1..=6 {
         members.insert(key(m), member(m));
@@ -377,26 +295,6 @@ fn the_directory_closes_the_sessions_of_every_passkey_that_stops_working() {
     }
     assert!(is_open(4), "unchanged in the reload");
     assert_eq!(ledger.sessions(), 1);
-}
-
-#[test]
-fn the_download_limit_counts_releases_not_clients() {
-    let ledger = Ledger::new(LedgerConfig {
-        max_leeching: Some(2),
-        ..LedgerConfig::default()
-    });
-    record(&ledger, &report(1, 10, 1, Started, 0, 0, 10), Secs(0)).unwrap();
-    record(&ledger, &report(1, 10, 2, Started, 0, 0, 10), Secs(0)).unwrap();
-    record(&ledger, &report(1, 11, 1, Started, 0, 0, 10), Secs(0)).unwrap();
-    assert_eq!(
-        record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(0)),
-        Err(Refusal::TooManyDownloads(2))
-    );
-    assert!(Refusal::TooManyDownloads(2).message().contains('2'));
-    record(&ledger, &report(2, 12, 1, Started, 0, 0, 10), Secs(0)).unwrap();
-    // Finishing one frees a slot.
-    record(&ledger, &report(1, 11, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
-    record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(6)).unwrap();
 }
 
 #[test]

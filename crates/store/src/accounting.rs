@@ -268,9 +268,9 @@ const MEMBER_TRANSFERS: &str = "SELECT t.release_id, r.title, r.status, r.upload
 /// snatched_at.
 type TransferRow = (i64, String, String, Option<i64>, i64, i64, Option<i64>);
 
-/// `SELECT ... WHERE id IN ($1, ..., $rows)`.
-fn release_names(rows: usize) -> String {
-    let mut sql = String::from("SELECT id, title, status, uploader_id FROM releases WHERE id IN (");
+/// `select` followed by `IN ($1, ..., $rows)`.
+fn in_list(select: &str, rows: usize) -> String {
+    let mut sql = format!("{select} IN (");
     for n in 1..=rows {
         let _ = write!(
             sql,
@@ -425,7 +425,10 @@ impl Store {
     pub async fn release_names(&self, ids: &[i64]) -> Result<Vec<ReleaseName>, StoreError> {
         let mut names = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(ROWS) {
-            let text = release_names(chunk.len());
+            let text = in_list(
+                "SELECT id, title, status, uploader_id FROM releases WHERE id",
+                chunk.len(),
+            );
             let rows: Vec<(i64, String, String, Option<i64>)> = on_backend!(self, |pool| {
                 let mut query = sqlx::query_as(&text);
                 for id in chunk {
@@ -444,6 +447,30 @@ impl Store {
         }
         names.sort_unstable_by_key(|n| n.id);
         Ok(names)
+    }
+
+    /// The (member, release) pairs with a transfer on record, for members
+    /// `user_ids`: what they have downloaded, seeded or finished before.
+    pub async fn transferred_releases(
+        &self,
+        user_ids: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut pairs = Vec::new();
+        for chunk in user_ids.chunks(ROWS) {
+            let text = in_list(
+                "SELECT user_id, release_id FROM transfers WHERE user_id",
+                chunk.len(),
+            );
+            let rows: Vec<(i64, i64)> = on_backend!(self, |pool| {
+                let mut query = sqlx::query_as(&text);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(pool).await?
+            });
+            pairs.extend(rows);
+        }
+        Ok(pairs)
     }
 
     /// Every account the tracker serves in mode `private`, with its sums

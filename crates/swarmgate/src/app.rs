@@ -257,6 +257,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             let (drained, on_drained) = oneshot::channel();
             let flusher = private::spawn_flusher(
                 Arc::clone(&accounting.ledger),
+                Arc::clone(&accounting.members),
                 store.clone(),
                 flushes,
                 config.accounting.flush_interval_secs,

@@ -51,6 +51,9 @@ pub async fn load_members(
     for _ in 0..5 {
         let generation = members.generation();
         let entries = member_entries(store, config).await?;
+        // Before the members it goes with: a member just held back must
+        // find the downloads they may resume.
+        load_history(store, members, &entries).await?;
         if members.replace_all_if(generation, entries) {
             return Ok(members.len());
         }
@@ -89,6 +92,29 @@ async fn member_entries(
     Ok(entries)
 }
 
+/// Makes the members held back by the minimum-ratio rule, and the
+/// releases each has a transfer of on record (those they may download
+/// again), the directory's history.
+async fn load_history(
+    store: &Store,
+    members: &Members,
+    entries: &[(Passkey, Member)],
+) -> Result<(), StoreError> {
+    let held_back: Vec<i64> = entries
+        .iter()
+        .filter(|(_, m)| !m.may_start_downloads)
+        .map(|(_, m)| m.id.0)
+        .collect();
+    let transfers = store.transferred_releases(&held_back).await?;
+    members.replace_history(
+        held_back.into_iter().map(MemberId),
+        transfers
+            .into_iter()
+            .map(|(member, release)| (MemberId(member), ReleaseId(release))),
+    );
+    Ok(())
+}
+
 /// Reloads the members every `config.members_reload_secs` (the portal and
 /// the control socket apply changes at once; this catches the rest and
 /// re-evaluates the minimum ratio).
@@ -114,6 +140,7 @@ pub fn spawn_members_reload(
 /// in that last write. Returns when it is done (or failed).
 pub fn spawn_flusher(
     ledger: Arc<Ledger>,
+    members: Arc<Members>,
     store: Store,
     metrics: Arc<FlushMetrics>,
     interval_secs: u64,
@@ -123,15 +150,17 @@ pub fn spawn_flusher(
     tokio::spawn(async move {
         let mut ticker = Ticker::every_secs(interval_secs, shutdown);
         while ticker.tick().await {
-            flush(&ledger, &store, &metrics).await;
+            flush(&ledger, &members, &store, &metrics).await;
         }
         let _ = drained.await;
-        flush(&ledger, &store, &metrics).await;
+        flush(&ledger, &members, &store, &metrics).await;
     })
 }
 
 /// One write of the pending credit; on failure it goes back to the ledger.
-pub async fn flush(ledger: &Ledger, store: &Store, metrics: &FlushMetrics) {
+/// What was written joins the history of the members held back by the
+/// ratio rule ([`Members::note_transfers`]).
+pub async fn flush(ledger: &Ledger, members: &Members, store: &Store, metrics: &FlushMetrics) {
     let entries = ledger.take_pending();
     if entries.is_empty() {
         return;
@@ -151,11 +180,14 @@ pub async fn flush(ledger: &Ledger, store: &Store, metrics: &FlushMetrics) {
     let took = started.elapsed();
     metrics.record(credits.len(), took, written.is_ok());
     match written {
-        Ok(()) => tracing::debug!(
-            rows = credits.len(),
-            ms = took.as_millis() as u64,
-            "accounting flushed"
-        ),
+        Ok(()) => {
+            members.note_transfers(entries.iter().map(|e| (e.member, e.release)));
+            tracing::debug!(
+                rows = credits.len(),
+                ms = took.as_millis() as u64,
+                "accounting flushed"
+            );
+        }
         Err(e) => {
             tracing::error!(error = %e, rows = credits.len(), "writing accounting failed; will retry");
             ledger.restore(entries);

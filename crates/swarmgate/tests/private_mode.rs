@@ -7,8 +7,8 @@ mod support;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use support::{
-    TestServer, UdpAnnounce, UdpClient, announce_query, bbytes, config_for, hash, http_get, peer,
-    start_in,
+    TestServer, UdpAnnounce, UdpClient, announce_query, bbytes, config_for, hash, http_announce,
+    http_get, peer, start_in,
 };
 use swarmgate::config::TrackerMode;
 use tracker_proto::udp::Response;
@@ -81,28 +81,6 @@ fn failure_reason(body: &[u8]) -> Option<String> {
 
 /// An HTTP announce for `hash(n)` at `path` (`/announce/<key>`, ...) with
 /// counters.
-fn http_announce(
-    server: &TestServer,
-    ip: IpAddr,
-    path: &str,
-    n: u8,
-    counters: (u64, u64, u64),
-    event: &str,
-) -> Vec<u8> {
-    let (uploaded, downloaded, left) = counters;
-    let query = announce_query(hash(n), peer(n), 6881, left, event)
-        .replace("uploaded=0", &format!("uploaded={uploaded}"))
-        .replace("downloaded=0", &format!("downloaded={downloaded}"));
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let (status, body) = http_get(
-        ip,
-        server.running.http_addr(),
-        &format!("{path}{sep}{query}"),
-    );
-    assert_eq!(status, 200);
-    body
-}
-
 async fn totals(setup: &Setup, user: i64) -> store::TransferTotals {
     let store = store::Store::open_in_dir(setup.server.data_dir.path())
         .await

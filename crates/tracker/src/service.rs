@@ -366,7 +366,7 @@ impl Tracker {
             };
             accounting
                 .ledger
-                .record(&report, now, |passkey| accounting.members.get(passkey))
+                .record(&report, now, &*accounting.members)
                 .map_err(|not| match not {
                     NotRecorded::UnknownPasskey => Rejection::UnknownPasskey,
                     NotRecorded::Refused(refusal) => Rejection::Rule(refusal),

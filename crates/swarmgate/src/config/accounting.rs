@@ -24,8 +24,9 @@ pub struct AccountingConfig {
     /// server until a restart.
     pub site_freeleech: bool,
     /// Minimum ratio (uploaded / downloaded) to start new downloads; 0
-    /// turns the rule off. Seeding and finishing started downloads are
-    /// always allowed.
+    /// turns the rule off. Seeding is always allowed, and so is resuming
+    /// a release the member has moved bytes of before (stopped, or the
+    /// client restarted).
     pub min_ratio: f64,
     /// GiB a member may download before `min_ratio` applies to them.
     pub min_ratio_grace_gib: u64,

@@ -271,6 +271,31 @@ pub fn pct(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("%{b:02X}")).collect()
 }
 
+/// An HTTP announce from `ip` to `path` (with a passkey in it, or `?pk=`)
+/// for torrent `hash(n)` as peer `peer(n)`, with `counters` (uploaded,
+/// downloaded, left); the reply's body. Asserts status 200.
+pub fn http_announce(
+    server: &TestServer,
+    ip: IpAddr,
+    path: &str,
+    n: u8,
+    counters: (u64, u64, u64),
+    event: &str,
+) -> Vec<u8> {
+    let (uploaded, downloaded, left) = counters;
+    let query = announce_query(hash(n), peer(n), 6881, left, event)
+        .replace("uploaded=0", &format!("uploaded={uploaded}"))
+        .replace("downloaded=0", &format!("downloaded={downloaded}"));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (status, body) = http_get(
+        ip,
+        server.running.http_addr(),
+        &format!("{path}{sep}{query}"),
+    );
+    assert_eq!(status, 200);
+    body
+}
+
 /// An HTTP announce query for a peer.
 pub fn announce_query(
     info_hash: InfoHash,

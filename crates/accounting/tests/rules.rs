@@ -1,0 +1,105 @@
+//! The ledger's optional rules: the minimum ratio to start downloads and
+//! the most releases leeched at once.
+
+mod support;
+
+use accounting::{
+    Ledger, LedgerConfig, Member, MemberId, Members, NotRecorded, Refusal, ReleaseId,
+};
+use support::{MIB, key, member, record, record_as, release, report};
+use swarm::Secs;
+use tracker_proto::AnnounceEvent::{Completed, None as Regular, Started, Stopped};
+use tracker_proto::PeerId;
+
+#[test]
+fn the_ratio_rule_refuses_new_downloads_only() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    let low = report(1, 10, 1, Started, 0, 0, 10);
+    assert_eq!(
+        record_as(&ledger, &low, Secs(0), false),
+        Err(Refusal::RatioTooLow)
+    );
+    assert_eq!(ledger.sessions(), 0, "a refusal changes nothing");
+    // Seeding is always allowed, and so is another client on a release
+    // already being downloaded.
+    let mut seed = low;
+    seed.left = 0;
+    seed.release = release(11);
+    record_as(&ledger, &seed, Secs(0), false).unwrap();
+    let mut ok = report(1, 12, 1, Started, 0, 0, 10);
+    record(&ledger, &ok, Secs(0)).unwrap();
+    ok.peer_id = PeerId([2; 20]);
+    record_as(&ledger, &ok, Secs(1), false).unwrap();
+}
+
+#[test]
+fn the_ratio_rule_lets_a_download_on_record_resume() {
+    // Regression: a download resumed after `stopped` (or a restart of the
+    // client or tracker) was refused as new, so a member below the
+    // minimum could not finish it.
+    let ledger = Ledger::new(LedgerConfig::default());
+    let leech = |r, event| report(1, r, 1, event, 0, MIB, 10);
+    record(&ledger, &leech(10, Started), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 1, Regular, 0, 2 * MIB, 10), Secs(5)).unwrap();
+    record(&ledger, &report(1, 10, 1, Stopped, 0, 3 * MIB, 10), Secs(9)).unwrap();
+    // Held back now: the stopped download's credit is still pending here.
+    record_as(&ledger, &leech(10, Started), Secs(10), false).unwrap();
+    record(&ledger, &leech(10, Stopped), Secs(11)).unwrap();
+    assert_eq!(
+        record_as(&ledger, &leech(11, Started), Secs(12), false),
+        Err(Refusal::RatioTooLow),
+        "release 11 is new"
+    );
+    // Written: the directory's history has it.
+    ledger.take_pending();
+    let members = Members::new();
+    members.insert(
+        key(1),
+        Member {
+            may_start_downloads: false,
+            ..member(1)
+        },
+    );
+    assert_eq!(
+        ledger.record(&leech(10, Started), Secs(13), &members),
+        Err(NotRecorded::Refused(Refusal::RatioTooLow)),
+        "nothing pending, no history"
+    );
+    members.replace_history(
+        [MemberId(1)],
+        [(MemberId(1), ReleaseId(10)), (MemberId(2), ReleaseId(11))],
+    );
+    ledger
+        .record(&leech(10, Started), Secs(14), &members)
+        .unwrap();
+    assert_eq!(
+        ledger.record(&leech(11, Started), Secs(15), &members),
+        Err(NotRecorded::Refused(Refusal::RatioTooLow)),
+        "another member's history is not this one's"
+    );
+    // A flush's transfers join it.
+    members.note_transfers([(MemberId(1), ReleaseId(11))]);
+    ledger
+        .record(&leech(11, Started), Secs(16), &members)
+        .unwrap();
+}
+
+#[test]
+fn the_download_limit_counts_releases_not_clients() {
+    let ledger = Ledger::new(LedgerConfig {
+        max_leeching: Some(2),
+        ..LedgerConfig::default()
+    });
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 2, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    assert_eq!(
+        record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(0)),
+        Err(Refusal::TooManyDownloads(2))
+    );
+    assert!(Refusal::TooManyDownloads(2).message().contains('2'));
+    record(&ledger, &report(2, 12, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    // Finishing one frees a slot.
+    record(&ledger, &report(1, 11, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
+    record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(6)).unwrap();
+}
