@@ -12,7 +12,9 @@
 //!   "ratio": 1.5,
 //!   "snatched": 2,
 //!   "seeding": [{"id": 7, "title": "Debian 13 netinst"}],
-//!   "leeching": [{"id": 9, "title": null}]
+//!   "leeching": [{"id": 9, "title": null}],
+//!   "may_start_downloads": true,
+//!   "max_leeching": null
 //! }
 //! ```
 //!
@@ -26,6 +28,10 @@
 //!   sorted by id; `title` is `null` for a release the member may no
 //!   longer see. Both are `null` in the other modes, which keep no
 //!   sessions per member. Nothing about peers or addresses is given.
+//! - `may_start_downloads`: false while the minimum-ratio rule holds the
+//!   member back (the tracker refuses new downloads; seeding and resuming
+//!   work); `max_leeching`: the most releases downloading at once, `null`
+//!   for no limit. Both `null` outside tracker mode `private`.
 
 use crate::PortalState;
 use crate::error::{ApiError, WebError};
@@ -59,6 +65,13 @@ struct Me {
     seeding: Option<Vec<Named>>,
     /// The releases the member's clients download right now; likewise.
     leeching: Option<Vec<Named>>,
+    /// False while the minimum-ratio rule holds the member back: new
+    /// downloads are refused, seeding and resuming are not. Null outside
+    /// tracker mode `private`.
+    may_start_downloads: Option<bool>,
+    /// The most releases the member may download at once; null for no
+    /// limit, and outside tracker mode `private`.
+    max_leeching: Option<u32>,
 }
 
 /// The logged-in member
@@ -85,6 +98,7 @@ async fn me(State(state): State<PortalState>, visitor: Visitor) -> Result<Json<M
         Some(live) => (Some(live.seeding), Some(live.leeching)),
         None => (None, None),
     };
+    let rules = transfers::rules(&state, user);
     Ok(Json(Me {
         username: user.username.as_str().to_owned(),
         role: user.role.as_str(),
@@ -94,5 +108,7 @@ async fn me(State(state): State<PortalState>, visitor: Visitor) -> Result<Json<M
         snatched: totals.snatched,
         seeding,
         leeching,
+        may_start_downloads: rules.map(|r| r.may_start_downloads),
+        max_leeching: rules.and_then(|r| r.max_leeching),
     }))
 }

@@ -165,6 +165,8 @@ pub struct ProfilePage {
     pub snatched: u64,
     /// Live seeding and leeching; `None` outside tracker mode `private`.
     pub live: Option<crate::transfers::Live>,
+    /// The tracker's rules for the member; likewise.
+    pub rules: Option<crate::transfers::Rules>,
     pub history: Vec<TransferRow>,
     pub uploads: Vec<UploadRow>,
     pub comments: Vec<MemberCommentRow>,

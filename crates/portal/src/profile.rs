@@ -103,6 +103,7 @@ async fn profile(
         ratio: transfers::ratio_text(&totals),
         snatched: totals.snatched,
         live: transfers::live(&state, user).await?,
+        rules: transfers::rules(&state, user),
         history,
         uploads,
         comments,

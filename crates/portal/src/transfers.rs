@@ -8,7 +8,9 @@
 //!   sessions (`accounting::Ledger::activity`), in tracker mode `private`
 //!   only, since other modes keep no sessions per member;
 //! - per release, what was credited and when they completed it
-//!   (`Store::member_transfers`), on the profile.
+//!   (`Store::member_transfers`), on the profile;
+//! - what the tracker's optional rules say about them ([`Rules`]), in
+//!   mode `private`.
 //!
 //! Releases are named by id and title only. The ledger's sessions know
 //! a peer id, and the swarm an address, but neither leaves them: a
@@ -85,6 +87,29 @@ pub(crate) async fn live(state: &PortalState, user: &User) -> Result<Option<Live
         }
     }
     Ok(Some(live))
+}
+
+/// Where a member stands with the tracker's optional rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rules {
+    /// False while the minimum-ratio rule holds the member back (as of
+    /// the tracker's last reload of the members): new downloads are
+    /// refused, seeding and resuming are not.
+    pub may_start_downloads: bool,
+    /// The most releases a member may download at once, if limited.
+    pub max_leeching: Option<u32>,
+}
+
+/// The rules as they apply to `user`; `None` outside tracker mode
+/// `private`, which has none.
+pub(crate) fn rules(state: &PortalState, user: &User) -> Option<Rules> {
+    let accounting = state.tracker.accounting()?;
+    let member = accounting::Passkey::parse(user.passkey.expose().as_bytes())
+        .and_then(|passkey| accounting.members.get(&passkey));
+    Some(Rules {
+        may_start_downloads: member.is_none_or(|m| m.may_start_downloads),
+        max_leeching: accounting.ledger.config().max_leeching,
+    })
 }
 
 /// A member's per-release history for their profile: newest release

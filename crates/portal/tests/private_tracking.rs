@@ -25,7 +25,12 @@ const MIB: u64 = 1 << 20;
 /// every account is in the tracker's member directory, as the binary
 /// loads it at start.
 async fn app_in(mode: TrackerMode) -> App {
-    let app = App::with_tracker_mode(Registration::Closed, settings(), mode).await;
+    with_accounts(App::with_tracker_mode(Registration::Closed, settings(), mode).await).await
+}
+
+/// `app` with the five roles' accounts, in the tracker's member directory
+/// if it has one.
+async fn with_accounts(app: App) -> App {
     for (name, role) in [
         ("admin", Role::Admin),
         ("moder", Role::Moderator),
@@ -218,6 +223,8 @@ async fn api_me_gives_the_figures_and_live_releases_by_id_and_title() {
         "snatched": 1,
         "seeding": [{"id": seeded, "title": "Seeded here"}],
         "leeching": [{"id": leeching, "title": "Leeching here"}],
+        "may_start_downloads": true,
+        "max_leeching": null,
     });
     assert_eq!(by_token.json(), expected);
     let mut member = logged_in(&app, "member").await;
@@ -271,6 +278,43 @@ async fn outside_private_mode_the_stored_totals_show_and_live_lists_do_not() {
     assert_eq!(me["ratio"], serde_json::Value::Null);
     assert_eq!(me["seeding"], serde_json::Value::Null, "{me}");
     assert_eq!(me["leeching"], serde_json::Value::Null, "{me}");
+    assert_eq!(me["may_start_downloads"], serde_json::Value::Null, "{me}");
+    assert!(!body.contains("max-leeching") && !body.contains("ratio-held-back"));
+}
+
+#[tokio::test]
+async fn the_profile_and_api_me_say_where_the_member_stands_with_the_rules() {
+    let rules = accounting::LedgerConfig {
+        max_leeching: Some(3),
+        ..accounting::LedgerConfig::default()
+    };
+    let app = App::private_with_rules(Registration::Closed, settings(), rules).await;
+    let app = with_accounts(app).await;
+    let mut member = logged_in(&app, "member").await;
+    let body = member.get("/profile").await.body;
+    assert!(body.contains("<dd id=\"max-leeching\">3</dd>"), "{body}");
+    assert!(!body.contains("ratio-held-back"), "{body}");
+    let me = member.get("/api/v1/me").await.json();
+    assert_eq!(me["may_start_downloads"], true, "{me}");
+    assert_eq!(me["max_leeching"], 3, "{me}");
+
+    // Held back by the minimum-ratio rule, as a reload of the members
+    // finds them.
+    let held_back = Member {
+        id: MemberId(user_id(&app, "member").await),
+        may_start_downloads: false,
+    };
+    let directory = &app.tracker.accounting().unwrap().members;
+    directory.insert(tracker_passkey(&app, "member").await, held_back);
+    let body = member.get("/profile").await.body;
+    assert!(
+        body.contains("id=\"ratio-held-back\"") && body.contains("is below this site"),
+        "{body}"
+    );
+    let me = member.get("/api/v1/me").await.json();
+    assert_eq!(me["may_start_downloads"], false, "{me}");
+    let body = member.get("/profile?lang=ru").await.body;
+    assert!(body.contains("Ваш рейтинг ниже минимума"), "{body}");
 }
 
 #[tokio::test]

@@ -53,21 +53,42 @@ impl App {
         releases: portal::ReleaseSettings,
         mode: tracker::TrackerMode,
     ) -> Self {
+        Self::with_tracker(registration, releases, mode, None).await
+    }
+
+    /// With the tracker in mode `private` under the ledger's `rules`.
+    pub async fn private_with_rules(
+        registration: Registration,
+        releases: portal::ReleaseSettings,
+        rules: accounting::LedgerConfig,
+    ) -> Self {
+        let mode = tracker::TrackerMode::Private;
+        Self::with_tracker(registration, releases, mode, Some(rules)).await
+    }
+
+    async fn with_tracker(
+        registration: Registration,
+        releases: portal::ReleaseSettings,
+        mode: tracker::TrackerMode,
+        rules: Option<accounting::LedgerConfig>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in_dir(dir.path()).await.unwrap();
         let clock = ManualWallClock::new(START);
-        let tracker = Arc::new(
-            tracker::Tracker::new(
-                Arc::new(swarm::Swarm::new(swarm::SwarmConfig::default())),
-                Arc::new(swarm::ManualClock::default()),
-                tracker::TrackerSettings {
-                    announce_interval: 1800,
-                    min_announce_interval: 900,
-                },
-                [7; 16],
-            )
-            .with_mode(mode),
-        );
+        let mut tracker = tracker::Tracker::new(
+            Arc::new(swarm::Swarm::new(swarm::SwarmConfig::default())),
+            Arc::new(swarm::ManualClock::default()),
+            tracker::TrackerSettings {
+                announce_interval: 1800,
+                min_announce_interval: 900,
+            },
+            [7; 16],
+        )
+        .with_mode(mode);
+        if let Some(rules) = rules {
+            tracker = tracker.with_accounting(Arc::new(accounting::Ledger::new(rules)));
+        }
+        let tracker = Arc::new(tracker);
         let settings = AccountSettings {
             registration,
             ..AccountSettings::default()
