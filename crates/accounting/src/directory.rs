@@ -8,10 +8,11 @@
 //! behind an `ArcSwap`: a read is an atomic load and a probe,
 //! with no lock and no write to a shared cache line; a change copies one
 //! shard (1/64 of the map) and swaps it in. A writer lock only orders
-//! writers. Changes are visible to the next announce.
+//! writers. Changes are visible to the next announce. Beside it, the
+//! ratio rule's history of the members it holds back
+//! ([`crate::history`]), behind locks of its own.
 
 use arc_swap::ArcSwap;
-use foldhash::HashSet;
 use foldhash::fast::RandomState;
 use foldhash::{HashMap, HashMapExt};
 use std::fmt;
@@ -165,11 +166,9 @@ pub struct Members {
     /// read raced with one can tell ([`Members::replace_all_if`]).
     generation: std::sync::atomic::AtomicU64,
     ledger: Option<Arc<crate::Ledger>>,
-    /// The members the minimum-ratio rule holds back, each with the
-    /// releases they have a transfer of on record
-    /// ([`Directory::has_history`]). A few members with a few releases
-    /// each, read only when one of them asks for a download, so one lock.
-    history: Mutex<HashMap<MemberId, HashSet<ReleaseId>>>,
+    /// For the members the minimum-ratio rule holds back, the releases
+    /// they have a transfer of on record ([`Directory::has_history`]).
+    history: crate::history::History,
 }
 
 /// Shows the size only: the keys are secrets.
@@ -194,7 +193,7 @@ impl Members {
             map: SnapshotMap::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
             ledger: None,
-            history: Mutex::default(),
+            history: crate::history::History::default(),
         }
     }
 
@@ -293,34 +292,21 @@ impl Members {
         true
     }
 
-    /// Makes `held_back` the members the ratio rule holds back, with the
-    /// `transfers` on record in the store of each (pairs of other members
-    /// are ignored). Set it before the members whose
-    /// [`Member::may_start_downloads`] it goes with.
-    pub fn replace_history(
-        &self,
-        held_back: impl IntoIterator<Item = MemberId>,
-        transfers: impl IntoIterator<Item = (MemberId, ReleaseId)>,
-    ) {
-        let mut history: HashMap<MemberId, HashSet<ReleaseId>> = held_back
-            .into_iter()
-            .map(|member| (member, HashSet::default()))
-            .collect();
-        add_history(&mut history, transfers);
-        *self.history.lock().unwrap_or_else(|e| e.into_inner()) = history;
+    /// Starts a reload of the ratio rule's history: call before reading
+    /// the store, and finish it right after the members it goes with are
+    /// in place ([`crate::HistoryLoad::finish`]).
+    pub fn begin_history_load(&self) -> crate::HistoryLoad<'_> {
+        self.history.begin_load()
     }
 
-    /// Adds transfers just written to the store (a flush) to the history
-    /// of the members held back, so that a download resumed after its
+    /// Adds the (member, release) pairs of a flush's credit to the
+    /// history of the members held back: a download resumed after its
     /// credit left the ledger, and before the next reload reads the
-    /// store, is still not a new one. (A resumption in the moment between
-    /// the flush taking the credit from the ledger and writing it is
-    /// refused; the client's next announce is not.)
-    pub fn note_transfers(&self, written: impl IntoIterator<Item = (MemberId, ReleaseId)>) {
-        let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
-        if !history.is_empty() {
-            add_history(&mut history, written);
-        }
+    /// store, is still not a new one. The flusher calls it when it takes
+    /// the credit and again once it is written, so that a reload whose
+    /// read missed the write gets the pairs as well.
+    pub fn note_transfers(&self, taken: &[crate::Entry]) {
+        self.history.note(taken);
     }
 
     pub fn len(&self) -> usize {
@@ -332,28 +318,13 @@ impl Members {
     }
 }
 
-fn add_history(
-    history: &mut HashMap<MemberId, HashSet<ReleaseId>>,
-    transfers: impl IntoIterator<Item = (MemberId, ReleaseId)>,
-) {
-    for (member, release) in transfers {
-        if let Some(releases) = history.get_mut(&member) {
-            releases.insert(release);
-        }
-    }
-}
-
 impl Directory for Members {
     fn member(&self, passkey: &crate::Passkey) -> Option<Member> {
         self.get(passkey)
     }
 
     fn has_history(&self, member: MemberId, release: ReleaseId) -> bool {
-        self.history
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&member)
-            .is_some_and(|releases| releases.contains(&release))
+        self.history.contains(member, release)
     }
 }
 

@@ -326,8 +326,8 @@ impl Ledger {
     /// one that would start a download (no session of the member on the
     /// release yet, something left) is checked against the rules first
     /// and, if refused, changes nothing. For the ratio rule, a download is
-    /// new unless its credit is pending here or the directory has a
-    /// transfer of it on record.
+    /// new unless its credit is pending in this passkey's shard or the
+    /// directory has a transfer of it on record.
     pub fn record(
         &self,
         report: &Report,

@@ -17,12 +17,14 @@
 
 pub mod delta;
 mod directory;
+mod history;
 mod ledger;
 mod passkey;
 mod sessions;
 
 pub use delta::Counters;
 pub use directory::{Directory, Member, MemberId, Members, Release, ReleaseId};
+pub use history::Load as HistoryLoad;
 pub use ledger::{
     Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, ReleaseCredit,
     Report,

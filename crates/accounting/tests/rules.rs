@@ -4,7 +4,8 @@
 mod support;
 
 use accounting::{
-    Ledger, LedgerConfig, Member, MemberId, Members, NotRecorded, Refusal, ReleaseId,
+    Entry, Ledger, LedgerConfig, Member, MemberId, Members, NotRecorded, Pending, Refusal,
+    ReleaseId,
 };
 use support::{MIB, key, member, record, record_as, release, report};
 use swarm::Secs;
@@ -65,7 +66,7 @@ fn the_ratio_rule_lets_a_download_on_record_resume() {
         Err(NotRecorded::Refused(Refusal::RatioTooLow)),
         "nothing pending, no history"
     );
-    members.replace_history(
+    members.begin_history_load().finish(
         [MemberId(1)],
         [(MemberId(1), ReleaseId(10)), (MemberId(2), ReleaseId(11))],
     );
@@ -78,7 +79,11 @@ fn the_ratio_rule_lets_a_download_on_record_resume() {
         "another member's history is not this one's"
     );
     // A flush's transfers join it.
-    members.note_transfers([(MemberId(1), ReleaseId(11))]);
+    members.note_transfers(&[Entry {
+        member: MemberId(1),
+        release: ReleaseId(11),
+        credit: Pending::default(),
+    }]);
     ledger
         .record(&leech(11, Started), Secs(16), &members)
         .unwrap();

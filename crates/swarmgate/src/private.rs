@@ -50,11 +50,23 @@ pub async fn load_members(
     // would be undone by stale rows: read again instead.
     for _ in 0..5 {
         let generation = members.generation();
+        let history = members.begin_history_load();
         let entries = member_entries(store, config).await?;
-        // Before the members it goes with: a member just held back must
-        // find the downloads they may resume.
-        load_history(store, members, &entries).await?;
+        let held_back: Vec<i64> = entries
+            .iter()
+            .filter(|(_, m)| !m.may_start_downloads)
+            .map(|(_, m)| m.id.0)
+            .collect();
+        let transfers = store.transferred_releases(&held_back).await?;
         if members.replace_all_if(generation, entries) {
+            // Right after: a member just held back finds the downloads
+            // they may resume.
+            history.finish(
+                held_back.into_iter().map(MemberId),
+                transfers
+                    .into_iter()
+                    .map(|(member, release)| (MemberId(member), ReleaseId(release))),
+            );
             return Ok(members.len());
         }
     }
@@ -90,29 +102,6 @@ async fn member_entries(
         );
     }
     Ok(entries)
-}
-
-/// Makes the members held back by the minimum-ratio rule, and the
-/// releases each has a transfer of on record (those they may download
-/// again), the directory's history.
-async fn load_history(
-    store: &Store,
-    members: &Members,
-    entries: &[(Passkey, Member)],
-) -> Result<(), StoreError> {
-    let held_back: Vec<i64> = entries
-        .iter()
-        .filter(|(_, m)| !m.may_start_downloads)
-        .map(|(_, m)| m.id.0)
-        .collect();
-    let transfers = store.transferred_releases(&held_back).await?;
-    members.replace_history(
-        held_back.into_iter().map(MemberId),
-        transfers
-            .into_iter()
-            .map(|(member, release)| (MemberId(member), ReleaseId(release))),
-    );
-    Ok(())
 }
 
 /// Reloads the members every `config.members_reload_secs` (the portal and
@@ -158,13 +147,14 @@ pub fn spawn_flusher(
 }
 
 /// One write of the pending credit; on failure it goes back to the ledger.
-/// What was written joins the history of the members held back by the
-/// ratio rule ([`Members::note_transfers`]).
+/// What it takes joins the history of the members held back by the ratio
+/// rule ([`Members::note_transfers`]), once taken and once written.
 pub async fn flush(ledger: &Ledger, members: &Members, store: &Store, metrics: &FlushMetrics) {
     let entries = ledger.take_pending();
     if entries.is_empty() {
         return;
     }
+    members.note_transfers(&entries);
     let credits: Vec<TransferCredit> = entries
         .iter()
         .map(|e| TransferCredit {
@@ -181,7 +171,7 @@ pub async fn flush(ledger: &Ledger, members: &Members, store: &Store, metrics: &
     metrics.record(credits.len(), took, written.is_ok());
     match written {
         Ok(()) => {
-            members.note_transfers(entries.iter().map(|e| (e.member, e.release)));
+            members.note_transfers(&entries);
             tracing::debug!(
                 rows = credits.len(),
                 ms = took.as_millis() as u64,

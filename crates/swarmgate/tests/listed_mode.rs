@@ -6,8 +6,8 @@ mod support;
 
 use std::net::IpAddr;
 use support::{
-    TestServer, UdpAnnounce, UdpClient, announce_query, bbytes, config_for, hash, http_get, pct,
-    peer, start, start_in,
+    TestServer, UdpAnnounce, UdpClient, announce_query, config_for, failure_reason, hash, http_get,
+    pct, peer, start, start_in,
 };
 use swarmgate::config::TrackerMode;
 use tracker::Catalog;
@@ -58,10 +58,6 @@ fn http_announce(server: &TestServer, from: IpAddr, n: u8, port: u16) -> Vec<u8>
     let (status, body) = http_get(from, server.running.http_addr(), &format!("/announce?{q}"));
     assert_eq!(status, 200);
     body
-}
-
-fn failure_reason(body: &[u8]) -> Option<String> {
-    bbytes(body, "failure reason").map(|m| String::from_utf8(m).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,8 @@ mod support;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use support::{
-    TestServer, UdpAnnounce, UdpClient, announce_query, bbytes, config_for, hash, http_announce,
-    http_get, peer, start_in,
+    TestServer, UdpAnnounce, UdpClient, announce_query, config_for, failure_reason, hash,
+    http_announce, http_get, peer, start_in,
 };
 use swarmgate::config::TrackerMode;
 use tracker_proto::udp::Response;
@@ -75,12 +75,6 @@ fn udp_error(response: &Response) -> Option<&str> {
     }
 }
 
-fn failure_reason(body: &[u8]) -> Option<String> {
-    bbytes(body, "failure reason").map(|m| String::from_utf8(m).unwrap())
-}
-
-/// An HTTP announce for `hash(n)` at `path` (`/announce/<key>`, ...) with
-/// counters.
 async fn totals(setup: &Setup, user: i64) -> store::TransferTotals {
     let store = store::Store::open_in_dir(setup.server.data_dir.path())
         .await

@@ -426,6 +426,11 @@ pub fn bint(body: &[u8], key: &str) -> i64 {
         .unwrap_or_else(|| panic!("no integer {key} in {}", String::from_utf8_lossy(body)))
 }
 
+/// An HTTP tracker reply's `failure reason`, if it has one.
+pub fn failure_reason(body: &[u8]) -> Option<String> {
+    bbytes(body, "failure reason").map(|m| String::from_utf8(m).unwrap())
+}
+
 /// The bytes of `key` in a bencoded dictionary body.
 pub fn bbytes(body: &[u8], key: &str) -> Option<Vec<u8>> {
     let value = bencode::decode(body).unwrap();

@@ -1,0 +1,211 @@
+//! What the minimum-ratio rule asks before refusing a download: has the
+//! member moved bytes of this release before? Then leeching it again
+//! resumes a download (after `stopped`, a client or tracker restart, an
+//! expired session) rather than starting one.
+//!
+//! Kept only for the members the rule holds back, a few with a few
+//! releases each: a reload of the members reads their `transfers` rows
+//! from the store ([`History::begin_load`]), and every flush adds what it
+//! takes from the ledger ([`History::note`]). Read only when one of them
+//! asks for a download, under the ledger shard's lock, so a flush filters
+//! its rows under a read lock and takes the write lock only to add the
+//! few that match.
+//!
+//! A reload's read of the store can miss a flush that commits after it;
+//! while a load is running, every noted pair is also kept aside and
+//! added when the load finishes, so nothing written is lost between the
+//! read and the swap.
+
+use crate::directory::{MemberId, ReleaseId};
+use crate::ledger::Entry;
+use foldhash::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+#[derive(Default)]
+pub(crate) struct History {
+    /// The members held back, each with the releases on record.
+    releases: RwLock<HashMap<MemberId, HashSet<ReleaseId>>>,
+    loads: Mutex<Loads>,
+}
+
+#[derive(Default)]
+struct Loads {
+    running: usize,
+    /// Every pair noted since the oldest running load began.
+    noted: Vec<(MemberId, ReleaseId)>,
+}
+
+impl History {
+    pub(crate) fn contains(&self, member: MemberId, release: ReleaseId) -> bool {
+        self.releases
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&member)
+            .is_some_and(|releases| releases.contains(&release))
+    }
+
+    /// Adds the pairs of credit a flush took from the ledger: on record
+    /// once it is written, and handed back to the ledger if not.
+    pub(crate) fn note(&self, taken: &[Entry]) {
+        let pairs = || taken.iter().map(|e| (e.member, e.release));
+        {
+            let mut loads = lock(&self.loads);
+            if loads.running > 0 {
+                loads.noted.extend(pairs());
+            }
+        }
+        let matched: Vec<(MemberId, ReleaseId)> = {
+            let releases = self.releases.read().unwrap_or_else(|e| e.into_inner());
+            if releases.is_empty() {
+                return;
+            }
+            pairs()
+                .filter(|(m, r)| releases.get(m).is_some_and(|rs| !rs.contains(r)))
+                .collect()
+        };
+        if !matched.is_empty() {
+            let mut releases = self.releases.write().unwrap_or_else(|e| e.into_inner());
+            add(&mut releases, matched);
+        }
+    }
+
+    /// Starts a reload: call before reading the store.
+    pub(crate) fn begin_load(&self) -> Load<'_> {
+        lock(&self.loads).running += 1;
+        Load { history: self }
+    }
+}
+
+/// A reload of the history under way; dropping it unfinished (the store
+/// read failed, the members were not replaced) changes nothing.
+pub struct Load<'a> {
+    history: &'a History,
+}
+
+impl std::fmt::Debug for Load<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Load").finish_non_exhaustive()
+    }
+}
+
+impl Load<'_> {
+    /// Makes `held_back` the members the rule holds back, with their
+    /// `transfers` read from the store and whatever was noted since the
+    /// load began. Call right after the members it goes with are in
+    /// place.
+    pub fn finish(
+        self,
+        held_back: impl IntoIterator<Item = MemberId>,
+        transfers: impl IntoIterator<Item = (MemberId, ReleaseId)>,
+    ) {
+        let mut fresh: HashMap<MemberId, HashSet<ReleaseId>> = held_back
+            .into_iter()
+            .map(|member| (member, HashSet::default()))
+            .collect();
+        add(&mut fresh, transfers);
+        let noted = lock(&self.history.loads).noted.clone();
+        add(&mut fresh, noted);
+        let old = std::mem::replace(
+            &mut *self
+                .history
+                .releases
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            fresh,
+        );
+        drop(old);
+    }
+}
+
+impl Drop for Load<'_> {
+    fn drop(&mut self) {
+        let mut loads = lock(&self.history.loads);
+        loads.running -= 1;
+        if loads.running == 0 {
+            loads.noted = Vec::new();
+        }
+    }
+}
+
+fn add(
+    history: &mut HashMap<MemberId, HashSet<ReleaseId>>,
+    pairs: impl IntoIterator<Item = (MemberId, ReleaseId)>,
+) {
+    for (member, release) in pairs {
+        if let Some(releases) = history.get_mut(&member) {
+            releases.insert(release);
+        }
+    }
+}
+
+fn lock(loads: &Mutex<Loads>) -> MutexGuard<'_, Loads> {
+    loads.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Pending;
+
+    const M: MemberId = MemberId(1);
+
+    fn taken(pairs: &[(MemberId, ReleaseId)]) -> Vec<Entry> {
+        pairs
+            .iter()
+            .map(|&(member, release)| Entry {
+                member,
+                release,
+                credit: Pending::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_flush_during_a_reload_is_not_lost_by_its_read() {
+        let history = History::default();
+        let load = history.begin_load();
+        // The reload read the store; a flush takes and writes release 11.
+        history.note(&taken(&[(M, ReleaseId(11)), (MemberId(2), ReleaseId(12))]));
+        load.finish([M], [(M, ReleaseId(10))]);
+        assert!(history.contains(M, ReleaseId(10)));
+        assert!(history.contains(M, ReleaseId(11)), "noted during the load");
+        assert!(
+            !history.contains(MemberId(2), ReleaseId(12)),
+            "not held back"
+        );
+        // Held back now: the next flush's rows join at once.
+        history.note(&taken(&[(M, ReleaseId(13))]));
+        assert!(history.contains(M, ReleaseId(13)));
+        assert!(lock(&history.loads).noted.is_empty(), "no load running");
+    }
+
+    #[test]
+    fn an_unfinished_load_changes_nothing() {
+        let history = History::default();
+        history.begin_load().finish([M], [(M, ReleaseId(10))]);
+        let load = history.begin_load();
+        history.note(&taken(&[(M, ReleaseId(11))]));
+        drop(load);
+        assert!(history.contains(M, ReleaseId(10)));
+        assert!(
+            history.contains(M, ReleaseId(11)),
+            "M was held back already"
+        );
+        assert_eq!(lock(&history.loads).running, 0);
+    }
+
+    #[test]
+    fn overlapping_loads_each_see_what_was_noted_since_the_first_began() {
+        let history = History::default();
+        let first = history.begin_load();
+        history.note(&taken(&[(M, ReleaseId(10))]));
+        let second = history.begin_load();
+        first.finish([M], []);
+        assert!(history.contains(M, ReleaseId(10)));
+        second.finish([M], []);
+        assert!(
+            history.contains(M, ReleaseId(10)),
+            "the second read may have missed it too"
+        );
+    }
+}
