@@ -49,6 +49,8 @@ async fn open_registration_creates_a_member_logs_them_in_and_shows_their_passkey
             "snatched": 0,
             "seeding": null,
             "leeching": null,
+            "may_start_downloads": null,
+            "max_leeching": null,
         })
     );
 }
