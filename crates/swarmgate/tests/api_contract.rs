@@ -160,9 +160,7 @@ async fn pass(what: &str, document: &str, token: Option<&str>, args: &[&str], se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_keeps_its_openapi_contract_under_schemathesis() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
+    let (data_dir, store) = support::migrated_store().await;
     let admin = add_user(&store, "admin", store::Role::Admin, 1).await;
     let member = add_user(&store, "member", store::Role::Member, 2).await;
     let leaver = add_user(&store, "leaver", store::Role::Member, 3).await;

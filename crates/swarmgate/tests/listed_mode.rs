@@ -62,9 +62,7 @@ fn http_announce(server: &TestServer, from: IpAddr, n: u8, port: u16) -> Vec<u8>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_approved_releases_in_the_store_are_listed_at_start() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
+    let (data_dir, store) = support::migrated_store().await;
     let uploader = support::add_uploader(&store, "uploader", 1).await;
     for (n, status) in [
         (1, store::ReleaseStatus::Approved),

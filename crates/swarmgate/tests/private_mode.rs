@@ -39,9 +39,7 @@ struct Setup {
 /// (`hash(1)`, `hash(2)` freeleech, and a hybrid one listed under `hash(3)`
 /// and its v2 hash truncated, `hash(4)`), flushing every second.
 async fn start_private() -> Setup {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
+    let (data_dir, store) = support::migrated_store().await;
     let alice = support::add_uploader(&store, "alice", ALICE).await;
     let bob = support::add_uploader(&store, "bob", BOB).await;
     let carol = support::add_uploader(&store, "carol", CAROL).await;

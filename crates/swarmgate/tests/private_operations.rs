@@ -50,9 +50,7 @@ async fn the_last_flush_comes_after_the_servers_have_stopped() {
     use accounting::{
         Counters, Ledger, LedgerConfig, Member, MemberId, Passkey, Release, ReleaseId, Report,
     };
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
+    let (_data_dir, store) = support::migrated_store().await;
     let alice = support::add_uploader(&store, "alice", 0xa1).await;
     let release =
         support::add_release(&store, alice, 1, None, store::ReleaseStatus::Approved).await;
@@ -108,9 +106,7 @@ async fn a_member_held_back_by_the_ratio_rule_resumes_downloads_but_starts_none(
     // Regression: a download resumed after `stopped`, or after a restart
     // of the client or the tracker, was refused as a new one, so a member
     // below the minimum ratio could not finish it.
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
+    let (data_dir, store) = support::migrated_store().await;
     let alice = support::add_uploader(&store, "alice", 0xa1).await;
     let bob = support::add_uploader(&store, "bob", 0xb2).await;
     let mut releases = Vec::new();

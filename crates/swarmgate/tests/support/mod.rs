@@ -55,6 +55,15 @@ pub async fn start_in(config: Config, data_dir: tempfile::TempDir) -> TestServer
     }
 }
 
+/// A data directory with a migrated database in it, for a test to fill
+/// before the server starts there.
+pub async fn migrated_store() -> (tempfile::TempDir, store::Store) {
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open_in_dir(data_dir.path()).await.unwrap();
+    store.migrate().await.unwrap();
+    (data_dir, store)
+}
+
 /// An uploader account named `name` whose passkey is 16 bytes of `seed`
 /// (32 hex characters: `format!("{seed:02x}").repeat(16)`).
 pub async fn add_uploader(store: &store::Store, name: &str, seed: u8) -> i64 {
