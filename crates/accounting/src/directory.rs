@@ -133,8 +133,9 @@ pub trait Directory {
     /// Who `passkey` belongs to, if it works.
     fn member(&self, passkey: &crate::Passkey) -> Option<Member>;
 
-    /// Whether `member` has a transfer of `release` on record: leeching it
-    /// again resumes a download (after `stopped`, a client or tracker
+    /// Whether a download of `release` by `member` was let in before and
+    /// is on record ([`crate::Pending::leeched`]): leeching it again
+    /// resumes that download (after `stopped`, a client or tracker
     /// restart, an expired session) rather than starting a new one, so the
     /// minimum-ratio rule lets it through. Asked only about members who
     /// may not start downloads.
@@ -299,14 +300,22 @@ impl Members {
         self.history.begin_load()
     }
 
-    /// Adds the (member, release) pairs of a flush's credit to the
-    /// history of the members held back: a download resumed after its
-    /// credit left the ledger, and before the next reload reads the
-    /// store, is still not a new one. The flusher calls it when it takes
-    /// the credit and again once it is written, so that a reload whose
-    /// read missed the write gets the pairs as well.
+    /// Adds the (member, release) pairs of a flush's credit that record a
+    /// download let in ([`crate::Pending::leeched`]) to the history of the
+    /// members held back: a download resumed after its credit left the
+    /// ledger, and before the next reload reads the store, is still not a
+    /// new one. The flusher calls it when it takes the credit and again
+    /// once it is written, so that a reload whose read missed the write
+    /// gets the pairs as well.
     pub fn note_transfers(&self, taken: &[crate::Entry]) {
         self.history.note(taken);
+    }
+
+    /// Drops `release`, deleted, from the history: its rows went with it,
+    /// and its id may be given to a new release, which nobody has
+    /// downloaded yet.
+    pub fn forget_release(&self, release: ReleaseId) {
+        self.history.forget(release);
     }
 
     pub fn len(&self) -> usize {

@@ -1,23 +1,25 @@
-//! What the minimum-ratio rule asks before refusing a download: has the
-//! member moved bytes of this release before? Then leeching it again
-//! resumes a download (after `stopped`, a client or tracker restart, an
-//! expired session) rather than starting one.
+//! What the minimum-ratio rule asks before refusing a download: did the
+//! rules let the member download this release before? Then leeching it
+//! again resumes that download (after `stopped`, a client or tracker
+//! restart, an expired session) rather than starting one. Bytes moved
+//! are not asked: a seeding session's counters or a `completed` say
+//! nothing of whether a download was ever let in.
 //!
 //! Kept only for the members the rule holds back, a few with a few
 //! releases each: a reload of the members reads their `transfers` rows
-//! from the store ([`History::begin_load`]), and every flush adds what it
-//! takes from the ledger ([`History::note`]). Read only when one of them
-//! asks for a download, under the ledger shard's lock, so a flush filters
-//! its rows under a read lock and takes the write lock only to add the
-//! few that match.
+//! marked `leeched` from the store ([`History::begin_load`]), and every
+//! flush adds the downloads let in among what it takes from the ledger
+//! ([`History::note`]). Read only when one of them asks for a download,
+//! under the ledger shard's lock, so a flush filters its rows under a
+//! read lock and takes the write lock only to add the few that match.
 //!
-//! A reload's read of the store can miss a flush that commits after it;
-//! while a load is running, every noted pair is also kept aside and
-//! added when the load finishes, so nothing written is lost between the
-//! read and the swap.
+//! A reload's read of the store can miss a flush that commits after it,
+//! or see a release that is deleted before the load finishes; while a
+//! load is running, every noted pair and every forgotten release is also
+//! kept aside and applied when the load finishes.
 
+use crate::credit::Entry;
 use crate::directory::{MemberId, ReleaseId};
-use crate::ledger::Entry;
 use foldhash::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -33,6 +35,8 @@ struct Loads {
     running: usize,
     /// Every pair noted since the oldest running load began.
     noted: Vec<(MemberId, ReleaseId)>,
+    /// Every release forgotten since then.
+    forgotten: Vec<ReleaseId>,
 }
 
 impl History {
@@ -47,7 +51,12 @@ impl History {
     /// Adds the pairs of credit a flush took from the ledger: on record
     /// once it is written, and handed back to the ledger if not.
     pub(crate) fn note(&self, taken: &[Entry]) {
-        let pairs = || taken.iter().map(|e| (e.member, e.release));
+        let pairs = || {
+            taken
+                .iter()
+                .filter(|e| e.credit.leeched)
+                .map(|e| (e.member, e.release))
+        };
         {
             let mut loads = lock(&self.loads);
             if loads.running > 0 {
@@ -66,6 +75,20 @@ impl History {
         if !matched.is_empty() {
             let mut releases = self.releases.write().unwrap_or_else(|e| e.into_inner());
             add(&mut releases, matched);
+        }
+    }
+
+    /// Drops a deleted release from every member's history.
+    pub(crate) fn forget(&self, release: ReleaseId) {
+        {
+            let mut loads = lock(&self.loads);
+            if loads.running > 0 {
+                loads.forgotten.push(release);
+            }
+        }
+        let mut releases = self.releases.write().unwrap_or_else(|e| e.into_inner());
+        for of_member in releases.values_mut() {
+            of_member.remove(&release);
         }
     }
 
@@ -103,8 +126,16 @@ impl Load<'_> {
             .map(|member| (member, HashSet::default()))
             .collect();
         add(&mut fresh, transfers);
-        let noted = lock(&self.history.loads).noted.clone();
+        let (noted, forgotten) = {
+            let loads = lock(&self.history.loads);
+            (loads.noted.clone(), loads.forgotten.clone())
+        };
         add(&mut fresh, noted);
+        for of_member in fresh.values_mut() {
+            for release in &forgotten {
+                of_member.remove(release);
+            }
+        }
         let old = std::mem::replace(
             &mut *self
                 .history
@@ -123,6 +154,7 @@ impl Drop for Load<'_> {
         loads.running -= 1;
         if loads.running == 0 {
             loads.noted = Vec::new();
+            loads.forgotten = Vec::new();
         }
     }
 }
@@ -145,7 +177,7 @@ fn lock(loads: &Mutex<Loads>) -> MutexGuard<'_, Loads> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::Pending;
+    use crate::credit::Pending;
 
     const M: MemberId = MemberId(1);
 
@@ -155,7 +187,10 @@ mod tests {
             .map(|&(member, release)| Entry {
                 member,
                 release,
-                credit: Pending::default(),
+                credit: Pending {
+                    leeched: true,
+                    ..Pending::default()
+                },
             })
             .collect()
     }
@@ -207,5 +242,41 @@ mod tests {
             history.contains(M, ReleaseId(10)),
             "the second read may have missed it too"
         );
+    }
+
+    #[test]
+    fn only_downloads_let_in_are_noted() {
+        let history = History::default();
+        history.begin_load().finish([M], []);
+        let mut entries = taken(&[(M, ReleaseId(10)), (M, ReleaseId(11))]);
+        entries[1].credit = Pending {
+            uploaded: 5,
+            downloaded: 5,
+            snatched: true,
+            leeched: false,
+        };
+        history.note(&entries);
+        assert!(history.contains(M, ReleaseId(10)));
+        assert!(
+            !history.contains(M, ReleaseId(11)),
+            "bytes and a snatch are no download let in"
+        );
+    }
+
+    #[test]
+    fn a_deleted_release_is_forgotten_even_by_a_load_that_read_it() {
+        let history = History::default();
+        history
+            .begin_load()
+            .finish([M], [(M, ReleaseId(10)), (M, ReleaseId(11))]);
+        history.forget(ReleaseId(10));
+        assert!(!history.contains(M, ReleaseId(10)));
+        assert!(history.contains(M, ReleaseId(11)));
+        let load = history.begin_load();
+        // The load read release 11's row; then the release is deleted.
+        history.forget(ReleaseId(11));
+        load.finish([M], [(M, ReleaseId(11))]);
+        assert!(!history.contains(M, ReleaseId(11)));
+        assert!(lock(&history.loads).forgotten.is_empty(), "no load running");
     }
 }

@@ -53,8 +53,11 @@
 //! only, like the swarm's addresses.
 
 use crate::Passkey;
+use crate::credit::{
+    Entry, LedgerConfig, Live, NotRecorded, Pending, Refusal, ReleaseCredit, Report,
+};
 use crate::delta::{self, Baseline, Counters};
-use crate::directory::{Directory, MemberId, Release, ReleaseId};
+use crate::directory::{Directory, Member, MemberId, ReleaseId};
 use crate::sessions::{Session, SessionKey, SessionTable};
 use foldhash::{HashMap, HashSet};
 use std::fmt;
@@ -62,116 +65,9 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use swarm::Secs;
-use tracker_proto::{AnnounceEvent, PeerId};
+use tracker_proto::AnnounceEvent;
 
 const SHARDS: usize = 64;
-
-/// The ledger's rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LedgerConfig {
-    /// Bytes per second above which a reported rise is clamped.
-    pub max_rate: u64,
-    /// At most this many releases leeching at once per member.
-    pub max_leeching: Option<u32>,
-    /// Site-wide freeleech at start ([`Ledger::set_site_freeleech`]).
-    pub site_freeleech: bool,
-}
-
-impl Default for LedgerConfig {
-    fn default() -> Self {
-        Self {
-            max_rate: 1 << 30,
-            max_leeching: None,
-            site_freeleech: false,
-        }
-    }
-}
-
-/// One announce as the ledger needs it, after the tracker resolved the
-/// info-hash to its release.
-#[derive(Clone, Copy, Debug)]
-pub struct Report {
-    pub passkey: Passkey,
-    pub release: Release,
-    pub peer_id: PeerId,
-    pub event: AnnounceEvent,
-    pub counters: Counters,
-    pub left: u64,
-}
-
-/// Why an announce was not recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotRecorded {
-    /// No session, and the directory knows no member with the passkey.
-    UnknownPasskey,
-    Refused(Refusal),
-}
-
-/// Why an announce that would start a new download is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// The minimum-ratio rule: the member's ratio is below the minimum.
-    RatioTooLow,
-    /// The member is already leeching this many releases.
-    TooManyDownloads(u32),
-}
-
-impl Refusal {
-    /// The `failure reason` clients show.
-    pub fn message(&self) -> String {
-        match self {
-            Refusal::RatioTooLow => {
-                "your ratio is below the minimum to start new downloads; seed to raise it".into()
-            }
-            Refusal::TooManyDownloads(max) => {
-                format!("you are already downloading {max} releases, the most allowed at once")
-            }
-        }
-    }
-}
-
-/// What [`Ledger::close_release`] does with the credit of the sessions
-/// it closes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReleaseCredit {
-    /// Written at the next flush: the release still exists (unapproved).
-    Keep,
-    /// Dropped, with any not yet written: the release was deleted, its
-    /// rows went with it, and its id may be given to a new release.
-    Discard,
-}
-
-/// Credit for one member and release, summed over announces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Pending {
-    pub uploaded: u64,
-    pub downloaded: u64,
-    /// A `completed` announce with nothing left was seen.
-    pub snatched: bool,
-}
-
-impl Pending {
-    pub(crate) fn add(&mut self, other: Pending) {
-        self.uploaded = self.uploaded.saturating_add(other.uploaded);
-        self.downloaded = self.downloaded.saturating_add(other.downloaded);
-        self.snatched |= other.snatched;
-    }
-}
-
-/// One row of credit for the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub member: MemberId,
-    pub release: ReleaseId,
-    pub credit: Pending,
-}
-
-/// A member's live sessions on one release.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Live {
-    pub seeding: u32,
-    pub leeching: u32,
-}
 
 #[derive(Default)]
 struct MemberLive {
@@ -237,10 +133,11 @@ impl Shard {
         }
     }
 
-    fn has_release(&self, member: MemberId, release: ReleaseId) -> bool {
+    fn is_leeching(&self, member: MemberId, release: ReleaseId) -> bool {
         self.live
             .get(&member)
-            .is_some_and(|live| live.releases.contains_key(&release))
+            .and_then(|live| live.releases.get(&release))
+            .is_some_and(|counts| counts.leeching > 0)
     }
 
     fn leeching_releases(&self, member: MemberId) -> u32 {
@@ -322,12 +219,11 @@ impl Ledger {
 
     /// Records an announce: opens, updates or closes its session and adds
     /// its credit to the pending sums. An announce without a session asks
-    /// `directory` who the passkey belongs to and is refused if nobody;
-    /// one that would start a download (no session of the member on the
-    /// release yet, something left) is checked against the rules first
-    /// and, if refused, changes nothing. For the ratio rule, a download is
-    /// new unless its credit is pending in this passkey's shard or the
-    /// directory has a transfer of it on record.
+    /// `directory` who the passkey belongs to and is refused if nobody.
+    /// One that would start a download (no leeching session of the member
+    /// on the release yet, something left: a new session, or a seeding
+    /// one turning leeching) is checked against the rules first and, if
+    /// refused, changes nothing.
     pub fn record(
         &self,
         report: &Report,
@@ -341,11 +237,26 @@ impl Ledger {
             peer_id: report.peer_id,
         };
         let seeding = report.left == 0;
+        let stopped = report.event == AnnounceEvent::Stopped;
         let free = report.release.freeleech || self.site_freeleech();
         let snatched = report.event == AnnounceEvent::Completed && seeding;
         let hash = self.key_hash(&key);
         let mut shard = lock(&self.shards[self.shard_index(&report.passkey)]);
-        if let Some(session) = shard.sessions.get_mut(&key, hash) {
+        if let Some(i) = shard.sessions.find(&key, hash) {
+            let session = shard.sessions.at_mut(i);
+            // Rare: a client that announced nothing left now has
+            // something left (a recheck found data missing, or a client
+            // that said it was seeding to open a session unchecked).
+            let turns_leeching = session.seeding && !seeding && !stopped;
+            let member = session.member;
+            if turns_leeching {
+                let member = directory
+                    .member(&report.passkey)
+                    .filter(|m| m.id == member)
+                    .ok_or(NotRecorded::UnknownPasskey)?;
+                self.admit_download(&shard, member, release, directory)?;
+            }
+            let session = shard.sessions.at_mut(i);
             let (c, baseline) = delta::credit(
                 session.baseline(),
                 report.counters,
@@ -362,10 +273,10 @@ impl Ledger {
                 uploaded: c.uploaded,
                 downloaded: if free { 0 } else { c.downloaded },
                 snatched,
+                leeched: turns_leeching,
             });
             let gained_credit = !had_credit && session.has_pending();
-            let (was_seeding, member) = (session.seeding, session.member);
-            let stopped = report.event == AnnounceEvent::Stopped;
+            let was_seeding = session.seeding;
             if !stopped {
                 session.seeding = seeding;
             }
@@ -383,26 +294,11 @@ impl Ledger {
         let member = directory
             .member(&report.passkey)
             .ok_or(NotRecorded::UnknownPasskey)?;
-        if report.event == AnnounceEvent::Stopped {
+        if stopped {
             return Ok(());
         }
-        if !seeding && !shard.has_release(member.id, release) {
-            let resumed = || {
-                shard.pending.contains_key(&(member.id, release))
-                    || directory.has_history(member.id, release)
-            };
-            let refusal = if !member.may_start_downloads && !resumed() {
-                Some(Refusal::RatioTooLow)
-            } else {
-                self.config
-                    .max_leeching
-                    .filter(|&max| shard.leeching_releases(member.id) >= max)
-                    .map(Refusal::TooManyDownloads)
-            };
-            if let Some(refusal) = refusal {
-                self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                return Err(NotRecorded::Refused(refusal));
-            }
+        if !seeding {
+            self.admit_download(&shard, member, release, directory)?;
         }
         let baseline = Baseline::first(report.counters, now);
         let session = Session {
@@ -412,11 +308,50 @@ impl Ledger {
             seeding,
             pending: Counters::default(),
             snatched,
+            leeched: !seeding,
         };
         shard.sessions.insert_new(key, hash, session);
-        shard.with_credit += usize::from(snatched);
+        shard.with_credit += usize::from(session.has_pending());
         shard.adjust(member.id, release, seeding, true);
         Ok(())
+    }
+
+    /// Checks a session about to leech `release` against the rules. Not a
+    /// new download if the member is leeching it already. For the ratio
+    /// rule, not a new download either if one was let in before: pending
+    /// in this passkey's shard, or on record in `directory`'s history.
+    fn admit_download(
+        &self,
+        shard: &Shard,
+        member: Member,
+        release: ReleaseId,
+        directory: &impl Directory,
+    ) -> Result<(), NotRecorded> {
+        if shard.is_leeching(member.id, release) {
+            return Ok(());
+        }
+        let resumed = || {
+            shard
+                .pending
+                .get(&(member.id, release))
+                .is_some_and(|p| p.leeched)
+                || directory.has_history(member.id, release)
+        };
+        let refusal = if !member.may_start_downloads && !resumed() {
+            Some(Refusal::RatioTooLow)
+        } else {
+            self.config
+                .max_leeching
+                .filter(|&max| shard.leeching_releases(member.id) >= max)
+                .map(Refusal::TooManyDownloads)
+        };
+        match refusal {
+            Some(refusal) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                Err(NotRecorded::Refused(refusal))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Closes every session opened with `passkey`, keeping their credit:

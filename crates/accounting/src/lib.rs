@@ -15,6 +15,7 @@
 //! - [`Ledger`]: sessions, live seeding/leeching per member, and credit
 //!   summed in memory until [`Ledger::take_pending`].
 
+mod credit;
 pub mod delta;
 mod directory;
 mod history;
@@ -22,11 +23,9 @@ mod ledger;
 mod passkey;
 mod sessions;
 
+pub use credit::{Entry, LedgerConfig, Live, NotRecorded, Pending, Refusal, ReleaseCredit, Report};
 pub use delta::Counters;
 pub use directory::{Directory, Member, MemberId, Members, Release, ReleaseId};
 pub use history::Load as HistoryLoad;
-pub use ledger::{
-    Entry, Ledger, LedgerConfig, LedgerStats, Live, NotRecorded, Pending, Refusal, ReleaseCredit,
-    Report,
-};
+pub use ledger::{Ledger, LedgerStats};
 pub use passkey::{Passkey, PasskeyInUrl, passkey_in_query, passkey_in_url};

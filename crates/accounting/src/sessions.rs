@@ -17,9 +17,9 @@
 //! no tombstones and a miss stops at the first empty slot.
 
 use crate::Passkey;
+use crate::credit::Pending;
 use crate::delta::{Baseline, Counters};
 use crate::directory::{MemberId, ReleaseId};
-use crate::ledger::Pending;
 use swarm::Secs;
 use tracker_proto::PeerId;
 
@@ -55,6 +55,8 @@ pub(crate) struct Session {
     /// Credit since the last [`crate::Ledger::take_pending`].
     pub(crate) pending: Counters,
     pub(crate) snatched: bool,
+    /// [`Pending::leeched`] since the last take.
+    pub(crate) leeched: bool,
 }
 
 impl Session {
@@ -71,6 +73,7 @@ impl Session {
             downloaded: 0,
         },
         snatched: false,
+        leeched: false,
     };
 
     pub(crate) fn baseline(&self) -> Baseline {
@@ -85,6 +88,7 @@ impl Session {
             uploaded: self.pending.uploaded,
             downloaded: self.pending.downloaded,
             snatched: self.snatched,
+            leeched: self.leeched,
         }
     }
 
@@ -100,12 +104,14 @@ impl Session {
             downloaded: sum.downloaded,
         };
         self.snatched = sum.snatched;
+        self.leeched = sum.leeched;
     }
 
     pub(crate) fn take_pending(&mut self) -> Pending {
         let taken = self.pending();
         self.pending = Counters::default();
         self.snatched = false;
+        self.leeched = false;
         taken
     }
 }
@@ -158,7 +164,8 @@ impl SessionTable {
         self.slots.len().wrapping_sub(1)
     }
 
-    fn find(&self, key: &SessionKey, hash: u64) -> Option<usize> {
+    /// The index of `key`'s slot, for [`SessionTable::at_mut`].
+    pub(crate) fn find(&self, key: &SessionKey, hash: u64) -> Option<usize> {
         if self.len == 0 {
             return None;
         }
@@ -176,9 +183,16 @@ impl SessionTable {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn get_mut(&mut self, key: &SessionKey, hash: u64) -> Option<&mut Session> {
         let i = self.find(key, hash)?;
-        Some(&mut self.slots[i].session)
+        Some(self.at_mut(i))
+    }
+
+    /// The session in slot `i`, found by [`SessionTable::find`] with no
+    /// change to the table since.
+    pub(crate) fn at_mut(&mut self, i: usize) -> &mut Session {
+        &mut self.slots[i].session
     }
 
     /// Inserts a session whose key is not in the table.

@@ -72,7 +72,8 @@ fn a_download_is_credited_from_started_to_stopped() {
             Pending {
                 uploaded: 9 * MIB,
                 downloaded: 100 * MIB,
-                snatched: true
+                snatched: true,
+                leeched: true,
             }
         )]
     );
@@ -150,9 +151,12 @@ fn sessions_of_one_member_are_counted_per_peer_and_per_release() {
     record(&ledger, &report(1, 10, 2, Regular, 2 * MIB, 0, 5), Secs(10)).unwrap();
     record(&ledger, &report(2, 10, 1, Regular, 4 * MIB, 0, 5), Secs(10)).unwrap();
     let t = totals(&ledger.take_pending());
-    assert_eq!(t.len(), 2);
+    assert_eq!(t.len(), 3);
     assert_eq!((t[0].0, t[0].1, t[0].2.uploaded), (1, 10, 3 * MIB));
-    assert_eq!((t[1].0, t[1].1, t[1].2.uploaded), (2, 10, 4 * MIB));
+    // Nothing moved on release 11, but the download let in is recorded.
+    assert_eq!((t[1].0, t[1].1, t[1].2.uploaded), (1, 11, 0));
+    assert!(t[1].2.leeched);
+    assert_eq!((t[2].0, t[2].1, t[2].2.uploaded), (2, 10, 4 * MIB));
 }
 
 #[test]
@@ -173,7 +177,18 @@ fn freeleech_releases_and_the_site_switch_do_not_count_downloads() {
     ledger.set_site_freeleech(true);
     record(&ledger, &report(2, 11, 1, Started, 0, 0, 10), Secs(0)).unwrap();
     record(&ledger, &report(2, 11, 1, Regular, 0, MIB, 10), Secs(10)).unwrap();
-    assert!(ledger.take_pending().is_empty());
+    assert_eq!(
+        totals(&ledger.take_pending()),
+        vec![(
+            2,
+            11,
+            Pending {
+                leeched: true,
+                ..Pending::default()
+            }
+        )],
+        "no bytes downloaded, only the download let in"
+    );
 }
 
 #[test]
@@ -328,10 +343,14 @@ fn an_unlisted_release_frees_its_download_slots_and_keeps_or_drops_its_credit() 
     assert_eq!(ledger.sessions(), 0);
     assert!(ledger.activity(MemberId(10)).is_empty());
     record(&ledger, &report(10, 12, 3, Started, 0, 0, 10), Secs(12)).unwrap();
-    let pending = ledger.take_pending();
-    assert_eq!(totals(&pending).len(), 1, "{pending:?}");
-    assert_eq!(pending[0].release, ReleaseId(10));
-    assert_eq!(pending[0].credit.uploaded, MIB);
+    let pending = totals(&ledger.take_pending());
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    assert_eq!((pending[0].1, pending[0].2.uploaded), (10, MIB));
+    assert_eq!(
+        (pending[1].1, pending[1].2.uploaded),
+        (12, 0),
+        "release 11's went"
+    );
 }
 
 #[test]
@@ -361,10 +380,14 @@ fn the_backlog_counts_sessions_with_credit_and_closed_sums() {
     let ledger = Ledger::new(LedgerConfig::default());
     record(&ledger, &report(1, 10, 1, Started, 0, 0, 0), Secs(0)).unwrap();
     record(&ledger, &report(1, 11, 1, Started, 0, 0, MIB), Secs(0)).unwrap();
-    assert_eq!(ledger.backlog(), 0, "sessions without credit");
+    assert_eq!(ledger.backlog(), 1, "only the download let in on 11");
     record(&ledger, &report(1, 10, 1, Regular, MIB, 0, 0), Secs(10)).unwrap();
     record(&ledger, &report(1, 10, 1, Regular, 2 * MIB, 0, 0), Secs(20)).unwrap();
-    assert_eq!(ledger.backlog(), 1, "one session, credited twice");
+    assert_eq!(
+        ledger.backlog(),
+        2,
+        "10's session, credited twice, and 11's"
+    );
     record(&ledger, &report(1, 11, 1, Regular, 0, MIB, MIB), Secs(20)).unwrap();
     assert_eq!(ledger.backlog(), 2);
     // Closed: its credit moves to the closed sums, still one credit.

@@ -4,7 +4,7 @@
 mod support;
 
 use accounting::{
-    Entry, Ledger, LedgerConfig, Member, MemberId, Members, NotRecorded, Pending, Refusal,
+    Entry, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Pending, Refusal,
     ReleaseId,
 };
 use support::{MIB, key, member, record, record_as, release, report};
@@ -82,7 +82,10 @@ fn the_ratio_rule_lets_a_download_on_record_resume() {
     members.note_transfers(&[Entry {
         member: MemberId(1),
         release: ReleaseId(11),
-        credit: Pending::default(),
+        credit: Pending {
+            leeched: true,
+            ..Pending::default()
+        },
     }]);
     ledger
         .record(&leech(11, Started), Secs(16), &members)
@@ -107,4 +110,119 @@ fn the_download_limit_counts_releases_not_clients() {
     // Finishing one frees a slot.
     record(&ledger, &report(1, 11, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
     record(&ledger, &report(1, 12, 1, Started, 0, 0, 10), Secs(6)).unwrap();
+}
+
+#[test]
+fn a_seeding_session_that_turns_leeching_is_checked_as_a_new_download() {
+    // Regression: a member held back could announce nothing left to open
+    // a session unchecked, then leech through it.
+    let ledger = Ledger::new(LedgerConfig {
+        max_leeching: Some(1),
+        ..LedgerConfig::default()
+    });
+    let seed = report(1, 10, 1, Started, 0, 0, 0);
+    record_as(&ledger, &seed, Secs(0), false).unwrap();
+    let leech = report(1, 10, 1, Regular, 0, MIB, 10);
+    assert_eq!(
+        record_as(&ledger, &leech, Secs(5), false),
+        Err(Refusal::RatioTooLow)
+    );
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![(ReleaseId(10), seeding(1))],
+        "the refused announce changed nothing"
+    );
+    // The download limit is checked on the same turn.
+    record(&ledger, &report(1, 11, 1, Started, 0, 0, 10), Secs(6)).unwrap();
+    assert_eq!(
+        record(&ledger, &leech, Secs(7)),
+        Err(Refusal::TooManyDownloads(1))
+    );
+    record(&ledger, &report(1, 11, 1, Stopped, 0, 0, 10), Secs(8)).unwrap();
+    record(&ledger, &leech, Secs(9)).unwrap();
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![(ReleaseId(10), leeching(1))]
+    );
+    let taken = ledger.take_pending();
+    let on_10 = taken.iter().find(|e| e.release == ReleaseId(10)).unwrap();
+    assert!(on_10.credit.leeched, "a download let in is on record");
+    assert_eq!(on_10.credit.downloaded, MIB);
+}
+
+#[test]
+fn a_snatch_or_seeding_credit_is_no_download_to_resume() {
+    // Regression: `completed` with nothing left, then `stopped`, left a
+    // snatch pending, which the rule took for a download on record.
+    let ledger = Ledger::new(LedgerConfig::default());
+    record_as(
+        &ledger,
+        &report(1, 10, 1, Completed, 0, 0, 0),
+        Secs(0),
+        false,
+    )
+    .unwrap();
+    record_as(
+        &ledger,
+        &report(1, 10, 1, Regular, 5 * MIB, 0, 0),
+        Secs(9),
+        false,
+    )
+    .unwrap();
+    record_as(
+        &ledger,
+        &report(1, 10, 1, Stopped, 6 * MIB, 0, 0),
+        Secs(10),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        record_as(
+            &ledger,
+            &report(1, 10, 2, Started, 0, 0, 10),
+            Secs(11),
+            false
+        ),
+        Err(Refusal::RatioTooLow)
+    );
+    let taken = ledger.take_pending();
+    assert_eq!(taken.len(), 1);
+    assert!(taken[0].credit.snatched && !taken[0].credit.leeched);
+}
+
+#[test]
+fn a_freeleech_download_that_moved_nothing_is_on_record() {
+    // Regression: with no bytes credited, nothing was written, and the
+    // download could not be resumed once its member was held back.
+    let ledger = Ledger::new(LedgerConfig::default());
+    let mut started = report(1, 10, 1, Started, 0, 0, 10);
+    started.release.freeleech = true;
+    record(&ledger, &started, Secs(0)).unwrap();
+    let mut stopped = report(1, 10, 1, Stopped, 0, 8, 2);
+    stopped.release.freeleech = true;
+    record(&ledger, &stopped, Secs(5)).unwrap();
+    assert_eq!(ledger.backlog(), 1);
+    let taken = ledger.take_pending();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(
+        taken[0].credit,
+        Pending {
+            leeched: true,
+            ..Pending::default()
+        }
+    );
+}
+
+fn seeding(n: u32) -> Live {
+    Live {
+        seeding: n,
+        leeching: 0,
+    }
+}
+
+fn leeching(n: u32) -> Live {
+    Live {
+        seeding: 0,
+        leeching: n,
+    }
 }

@@ -145,8 +145,8 @@ catalog! {
     snatched: "Releases completed", "Скачано раздач полностью";
     transfers_note: "Counted by the tracker from what your clients report; the newest traffic joins the sums after a short delay.",
         "Считает трекер по отчётам ваших клиентов; самый свежий обмен добавляется к суммам с небольшой задержкой.";
-    ratio_held_back: "Your ratio is below this site's minimum: the tracker starts no new downloads for you until you upload more. Seeding still works, and so does resuming a download whose traffic the tracker has counted.",
-        "Ваш рейтинг ниже минимума этого сайта: пока вы не отдадите больше, трекер не начнёт для вас новых загрузок. Раздавать можно, как и докачивать загрузки, обмен по которым трекер уже учёл.";
+    ratio_held_back: "Your ratio is below this site's minimum: the tracker starts no new downloads for you until you upload more. Seeding still works, and so does resuming a download the tracker let you start before.",
+        "Ваш рейтинг ниже минимума этого сайта: пока вы не отдадите больше, трекер не начнёт для вас новых загрузок. Раздавать можно, как и докачивать загрузки, которые трекер уже разрешил вам начать.";
     max_leeching: "Downloads at once, at most", "Одновременных загрузок, не больше";
     seeding_now: "Seeding now", "Сейчас раздаёте";
     leeching_now: "Downloading now", "Сейчас скачиваете";

@@ -9,7 +9,7 @@
 mod release_helpers;
 mod support;
 
-use accounting::{Member, MemberId, PasskeyInUrl};
+use accounting::{Directory, Member, MemberId, PasskeyInUrl, ReleaseId};
 use metainfo::{InfoHash, InfoHashV2};
 use release_helpers::*;
 use std::net::{IpAddr, Ipv4Addr};
@@ -126,6 +126,7 @@ async fn flush(app: &App, now: i64) {
             uploaded: e.credit.uploaded,
             downloaded: e.credit.downloaded,
             snatched: e.credit.snatched,
+            leeched: e.credit.leeched,
         })
         .collect();
     app.store.add_transfers(&credits, now).await.unwrap();
@@ -266,6 +267,7 @@ async fn outside_private_mode_the_stored_totals_show_and_live_lists_do_not() {
         uploaded: 1536,
         downloaded: 0,
         snatched: false,
+        leeched: false,
     };
     app.store.add_transfers(&[credit], START).await.unwrap();
     let mut member = logged_in(&app, "member").await;
@@ -334,6 +336,13 @@ async fn unlisting_a_release_closes_its_sessions_keeping_or_dropping_their_credi
     }
     let ledger = &app.tracker.accounting().unwrap().ledger;
     assert_eq!(ledger.sessions(), 3);
+    // Had the ratio rule held the member back, these would be downloads
+    // to resume.
+    let member = MemberId(user_id(&app, "member").await);
+    let members = &app.tracker.accounting().unwrap().members;
+    members
+        .begin_history_load()
+        .finish([member], [closed, deleted].map(|r| (member, ReleaseId(r))));
     let mut moder = logged_in(&app, "moder").await;
     let path = format!("/api/v1/releases/{closed}/status");
     let r = json_request(&mut moder, "POST", &path, r#"{"status":"closed"}"#).await;
@@ -342,8 +351,12 @@ async fn unlisting_a_release_closes_its_sessions_keeping_or_dropping_their_credi
     let r = json_request(&mut moder, "DELETE", &path, "").await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(ledger.sessions(), 1);
-    let member = MemberId(user_id(&app, "member").await);
     assert_eq!(ledger.activity(member).len(), 1);
+    assert!(members.has_history(member, ReleaseId(closed)));
+    assert!(
+        !members.has_history(member, ReleaseId(deleted)),
+        "a deleted release's id may be given to a new one"
+    );
     // The closed release's credit is written; the deleted one's is gone.
     let mut credited: Vec<i64> = ledger.take_pending().iter().map(|e| e.release.0).collect();
     credited.sort_unstable();

@@ -43,6 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             uploaded: next() % (1 << 24),
             downloaded: next() % (1 << 24),
             snatched: next() % 16 == 0,
+            leeched: next() % 4 == 0,
         })
         .collect();
     // In random order, as the ledger hands them over.

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use tracker_proto::InfoHash;
 
-/// Rows per statement: 5 parameters each, far below both backends' limits.
+/// Rows per statement: 6 parameters each, far below both backends' limits.
 const ROWS: usize = 500;
 
 /// Credit for one member and release since the last batch.
@@ -27,6 +27,9 @@ pub struct TransferCredit {
     pub downloaded: u64,
     /// The member completed the release in this batch's interval.
     pub snatched: bool,
+    /// The tracker let the member download the release (kept once set):
+    /// what the minimum-ratio rule reads as a download to resume.
+    pub leeched: bool,
 }
 
 /// A member's transfer sums.
@@ -112,6 +115,7 @@ fn in_key_order(credits: &[TransferCredit]) -> Vec<TransferCredit> {
             kept.uploaded = kept.uploaded.saturating_add(next.uploaded);
             kept.downloaded = kept.downloaded.saturating_add(next.downloaded);
             kept.snatched |= next.snatched;
+            kept.leeched |= next.leeched;
         }
         same
     });
@@ -214,16 +218,21 @@ fn upsert_transfers(rows: usize, params: Params, parents: Parents) -> String {
             "uploaded",
             "downloaded",
             "snatched_at",
+            "leeched",
         ],
         rows,
         params,
     );
+    // `leeched` arrives as 0 or 1 (every value is cast to BIGINT) and is
+    // compared into the column's boolean (PostgreSQL) or 0/1 (SQLite).
     let _ = write!(
         sql,
-        "INSERT INTO transfers (user_id, release_id, uploaded, downloaded, snatched_at) \
-         SELECT v.user_id, v.release_id, v.uploaded, v.downloaded, v.snatched_at FROM v {}\
+        "INSERT INTO transfers (user_id, release_id, uploaded, downloaded, snatched_at, leeched) \
+         SELECT v.user_id, v.release_id, v.uploaded, v.downloaded, v.snatched_at, v.leeched <> 0 \
+         FROM v {}\
          ON CONFLICT (user_id, release_id) DO UPDATE SET {}, {}, \
-         snatched_at = COALESCE(transfers.snatched_at, excluded.snatched_at)",
+         snatched_at = COALESCE(transfers.snatched_at, excluded.snatched_at), \
+         leeched = transfers.leeched OR excluded.leeched",
         parents.of_transfer(),
         saturating_add("transfers", "uploaded"),
         saturating_add("transfers", "downloaded"),
@@ -335,7 +344,8 @@ impl Store {
                                 .bind(c.release_id)
                                 .bind(as_i64(c.uploaded))
                                 .bind(as_i64(c.downloaded))
-                                .bind(c.snatched.then_some(now));
+                                .bind(c.snatched.then_some(now))
+                                .bind(i64::from(c.leeched));
                         }
                         query.execute(&mut *tx).await?;
                     }
@@ -449,16 +459,14 @@ impl Store {
         Ok(names)
     }
 
-    /// The (member, release) pairs with a transfer on record, for members
-    /// `user_ids`: what they have downloaded, seeded or finished before.
-    pub async fn transferred_releases(
-        &self,
-        user_ids: &[i64],
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+    /// The (member, release) pairs whose download the tracker let in
+    /// (`leeched`), for members `user_ids`: what the minimum-ratio rule
+    /// lets them resume.
+    pub async fn leeched_releases(&self, user_ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
         let mut pairs = Vec::new();
         for chunk in user_ids.chunks(ROWS) {
             let text = in_list(
-                "SELECT user_id, release_id FROM transfers WHERE user_id",
+                "SELECT user_id, release_id FROM transfers WHERE leeched AND user_id",
                 chunk.len(),
             );
             let rows: Vec<(i64, i64)> = on_backend!(self, |pool| {

@@ -43,6 +43,7 @@ fn credit(user_id: i64, release_id: i64, up: u64, down: u64, snatched: bool) -> 
         uploaded: up,
         downloaded: down,
         snatched,
+        leeched: down > 0,
     }
 }
 
@@ -236,27 +237,37 @@ test_on_both_backends! {
         assert_eq!(store.release_names(&many).await.unwrap().len(), 2);
     }
 
-    async fn transferred_releases_are_listed_for_the_members_asked_about(db: &TestDb) {
+    async fn downloads_let_in_are_listed_for_the_members_asked_about(db: &TestDb) {
         let store = db.open().await;
         let a = add_user(&store, "alice", Role::Uploader, 1).await;
         let b = add_user(&store, "bob", Role::Member, 2).await;
         let c = add_user(&store, "carol", Role::Member, 3).await;
         let r1 = release(&store, 1, a, ReleaseStatus::Approved).await;
         let r2 = release(&store, 2, a, ReleaseStatus::Approved).await;
+        let r3 = release(&store, 3, a, ReleaseStatus::Approved).await;
+        // A freeleech download that moved nothing is still one let in.
+        let free = TransferCredit {
+            leeched: true,
+            ..credit(b, r3, 0, 0, false)
+        };
         store
             .add_transfers(
-                &[credit(b, r1, 0, 5, false), credit(b, r2, 7, 0, false), credit(c, r1, 0, 0, true)],
+                &[credit(b, r1, 0, 5, false), credit(b, r2, 7, 0, false), free, credit(c, r1, 0, 0, true)],
                 9,
             )
             .await
             .unwrap();
-        let mut pairs = store.transferred_releases(&[b, a]).await.unwrap();
+        let mut pairs = store.leeched_releases(&[b, a]).await.unwrap();
         pairs.sort_unstable();
-        assert_eq!(pairs, [(b, r1), (b, r2)], "carol was not asked about");
-        assert_eq!(store.transferred_releases(&[c]).await.unwrap(), [(c, r1)]);
-        assert!(store.transferred_releases(&[]).await.unwrap().is_empty());
+        assert_eq!(pairs, [(b, r1), (b, r3)], "seeding is not leeching; carol was not asked about");
+        assert!(store.leeched_releases(&[c]).await.unwrap().is_empty(), "a snatch alone is not");
+        // Once let in, always: later credit without the flag keeps it.
+        store.add_transfers(&[credit(b, r1, 3, 0, false), credit(c, r1, 0, 1, false)], 10).await.unwrap();
+        assert_eq!(store.leeched_releases(&[c]).await.unwrap(), [(c, r1)]);
+        assert_eq!(store.leeched_releases(&[b]).await.unwrap().len(), 2);
+        assert!(store.leeched_releases(&[]).await.unwrap().is_empty());
         // More members than one statement takes.
         let many: Vec<i64> = (1..=1_200).collect();
-        assert_eq!(store.transferred_releases(&many).await.unwrap().len(), 3);
+        assert_eq!(store.leeched_releases(&many).await.unwrap().len(), 3);
     }
 }

@@ -138,6 +138,7 @@ test_on_both_backends! {
             uploaded: 5,
             downloaded: 7,
             snatched,
+            leeched: true,
         };
         store
             .add_transfers(&[credit(bob, theirs, true), credit(inviter, own, false)], 30)
@@ -208,6 +209,7 @@ test_on_both_backends! {
             uploaded: 1,
             downloaded: 2,
             snatched: true,
+            leeched: true,
         };
         store.add_transfers(&[credit], 30).await.unwrap();
 

@@ -37,6 +37,7 @@ test_on_both_backends! {
                 "accounting",
                 "saved searches",
                 "branding",
+                "transfers leeched",
             ]
         );
         assert_eq!(first.version, first.applied.last().unwrap().0);

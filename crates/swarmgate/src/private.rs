@@ -57,7 +57,7 @@ pub async fn load_members(
             .filter(|(_, m)| !m.may_start_downloads)
             .map(|(_, m)| m.id.0)
             .collect();
-        let transfers = store.transferred_releases(&held_back).await?;
+        let transfers = store.leeched_releases(&held_back).await?;
         if members.replace_all_if(generation, entries) {
             // Right after: a member just held back finds the downloads
             // they may resume.
@@ -163,6 +163,7 @@ pub async fn flush(ledger: &Ledger, members: &Members, store: &Store, metrics: &
             uploaded: e.credit.uploaded,
             downloaded: e.credit.downloaded,
             snatched: e.credit.snatched,
+            leeched: e.credit.leeched,
         })
         .collect();
     let started = std::time::Instant::now();

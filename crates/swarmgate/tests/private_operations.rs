@@ -103,69 +103,93 @@ async fn the_last_flush_comes_after_the_servers_have_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_held_back_by_the_ratio_rule_resumes_downloads_but_starts_none() {
-    // Regression: a download resumed after `stopped`, or after a restart
+    // Regressions: a download resumed after `stopped`, or after a restart
     // of the client or the tracker, was refused as a new one, so a member
-    // below the minimum ratio could not finish it.
+    // below the minimum ratio could not finish it; and a member held back
+    // could start one by announcing first that nothing was left.
     let (data_dir, store) = support::migrated_store().await;
     let alice = support::add_uploader(&store, "alice", 0xa1).await;
     let bob = support::add_uploader(&store, "bob", 0xb2).await;
+    let carol = support::add_uploader(&store, "carol", 0xc3).await;
     let mut releases = Vec::new();
     for n in 1..=3 {
         let approved = store::ReleaseStatus::Approved;
         releases.push(support::add_release(&store, alice, n, None, approved).await);
     }
     // Bob downloaded 2 GiB of release 1 and uploaded nothing.
-    let credit = store::TransferCredit {
-        user_id: bob,
-        release_id: releases[0],
+    let two_gib_of = |user_id, n: usize| store::TransferCredit {
+        user_id,
+        release_id: releases[n - 1],
         uploaded: 0,
         downloaded: 2 << 30,
         snatched: false,
+        leeched: true,
     };
-    store.add_transfers(&[credit], 1).await.unwrap();
+    store.add_transfers(&[two_gib_of(bob, 1)], 1).await.unwrap();
     store.close().await;
     let mut config = config_for(IpAddr::from([127, 0, 0, 1]), data_dir.path());
     config.tracker.mode = TrackerMode::Private;
     config.accounting.min_ratio = 0.5;
     config.accounting.min_ratio_grace_gib = 1;
     config.accounting.flush_interval_secs = 1;
-    // No reload of the members during the test: the flush alone must
-    // put release 2 on record.
+    // Members are reloaded by this test only.
     config.accounting.members_reload_secs = 3600;
     let server = start_in(config, data_dir).await;
-    let ip = IpAddr::from([127, 0, 0, 2]);
-    let path = format!("/announce/{}", support::passkey_hex(0xb2));
-    let refusal = |n: u8, counters: (u64, u64, u64), event: &str| {
-        failure_reason(&http_announce(&server, ip, &path, n, counters, event))
+    let as_member = |ip: [u8; 4], seed: u8| {
+        let path = format!("/announce/{}", support::passkey_hex(seed));
+        let server = &server;
+        move |n: u8, counters: (u64, u64, u64), event: &str| {
+            let body = http_announce(server, IpAddr::from(ip), &path, n, counters, event);
+            failure_reason(&body)
+        }
     };
+    let bob_announces = as_member([127, 0, 0, 2], 0xb2);
 
-    let new = refusal(3, (0, 0, MIB), "started").expect("a new download is refused");
+    let new = bob_announces(3, (0, 0, MIB), "started").expect("a new download is refused");
     assert!(new.contains("ratio is below the minimum"), "{new}");
     assert_eq!(
-        refusal(1, (0, 0, MIB), "started"),
+        bob_announces(1, (0, 0, MIB), "started"),
         None,
         "release 1 is resumed"
     );
-    assert_eq!(refusal(1, (0, MIB, 0), "stopped"), None);
+    assert_eq!(bob_announces(1, (0, MIB, 0), "stopped"), None);
+    // Seeding is allowed; turning the seeding session into a download is
+    // not, and neither is leeching after a snatch with nothing downloaded.
+    assert_eq!(bob_announces(2, (0, 0, 0), "started"), None);
+    let turned = bob_announces(2, (0, 0, MIB), "").expect("no download through a seeding session");
+    assert!(turned.contains("ratio"), "{turned}");
+    assert_eq!(bob_announces(2, (MIB, 0, 0), "completed"), None);
+    assert_eq!(bob_announces(2, (MIB, 0, 0), "stopped"), None);
+    let after_snatch = bob_announces(2, (0, 0, MIB), "started").expect("a snatch is no download");
+    assert!(after_snatch.contains("ratio"), "{after_snatch}");
 
-    // Release 2, seeded and stopped: once a flush wrote its credit,
-    // leeching it is a resumption, before the next reload of the members
-    // reads the store. (While the credit is pending, the ledger knows; the
-    // accounting crate's tests check that.)
-    assert_eq!(refusal(2, (0, 0, 0), "started"), None, "seeding is allowed");
-    assert_eq!(refusal(2, (MIB, 0, 0), "stopped"), None);
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Carol starts a download while she may, and is held back after it.
+    let carol_announces = as_member([127, 0, 0, 3], 0xc3);
+    assert_eq!(carol_announces(2, (0, 0, MIB), "started"), None);
+    assert_eq!(carol_announces(2, (0, MIB / 2, MIB / 2), "stopped"), None);
     let store = store::Store::open_in_dir(server.data_dir.path())
         .await
         .unwrap();
-    while store.transfer_totals(bob).await.unwrap().uploaded < MIB {
+    store
+        .add_transfers(&[two_gib_of(carol, 3)], 2)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store.leeched_releases(&[carol]).await.unwrap().len() < 2 {
         assert!(Instant::now() < deadline, "the flush wrote nothing");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Noted when the flush took it, before writing it.
-    assert_eq!(refusal(2, (0, 0, MIB), "started"), None, "written");
-    let again = refusal(3, (0, 0, MIB), "started").expect("release 3 is still new");
-    assert!(again.contains("ratio"), "{again}");
     store.close().await;
+    let answer = send_command(server.data_dir.path(), "members reload")
+        .await
+        .unwrap();
+    assert!(answer.starts_with("ok members reloaded"), "{answer}");
+    let held = carol_announces(1, (0, 0, MIB), "started").expect("carol is held back now");
+    assert!(held.contains("ratio"), "{held}");
+    assert_eq!(
+        carol_announces(2, (0, MIB / 2, MIB / 2), "started"),
+        None,
+        "her download of release 2 resumes"
+    );
     server.running.stop().await.unwrap();
 }

@@ -16,7 +16,8 @@
 //! In mode `private` an unlisting also closes the release's sessions in
 //! the ledger ([`accounting::Ledger::close_release`]): an unapproved
 //! release's credit so far is written at the next flush, a deleted
-//! release's is dropped with its rows.
+//! release's is dropped with its rows, and the ratio rule's history
+//! forgets it ([`accounting::Members::forget_release`]).
 //!
 //! The database is written first and the catalog follows, so a failed
 //! write never lists anything. After a status change the release is read
@@ -80,5 +81,8 @@ pub(crate) fn unlist(
     // opens no session to replace these.
     if let Some(accounting) = state.tracker.accounting() {
         accounting.ledger.close_release(release, credit);
+        if credit == ReleaseCredit::Discard {
+            accounting.members.forget_release(release);
+        }
     }
 }

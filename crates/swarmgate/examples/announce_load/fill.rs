@@ -170,6 +170,7 @@ fn history_of(
                 },
                 downloaded: if seeder { size } else { size / 4 },
                 snatched: seeder,
+                leeched: true,
             }
         })
         .collect()

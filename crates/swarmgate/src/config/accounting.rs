@@ -25,8 +25,8 @@ pub struct AccountingConfig {
     pub site_freeleech: bool,
     /// Minimum ratio (uploaded / downloaded) to start new downloads; 0
     /// turns the rule off. Seeding is always allowed, and so is resuming
-    /// a release whose traffic the tracker has counted for the member
-    /// (after `stopped`, or a restart of the client or the tracker).
+    /// a download the tracker let the member start before (after
+    /// `stopped`, or a restart of the client or the tracker).
     pub min_ratio: f64,
     /// GiB a member may download before `min_ratio` applies to them.
     pub min_ratio_grace_gib: u64,
