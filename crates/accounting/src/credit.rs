@@ -93,7 +93,9 @@ pub struct Pending {
     /// one turned leeching, past the rules. What the ratio rule reads as
     /// a download on record, which a held-back member may resume; bytes
     /// alone are not, since a seeding session's counters or a snatch say
-    /// nothing of whether the rules ever let the member download.
+    /// nothing of whether the rules ever let the member download. (A
+    /// client that says it has nothing left while it downloads is beyond
+    /// any tracker's rules, like one that under-reports `downloaded`.)
     pub leeched: bool,
 }
 

@@ -168,7 +168,7 @@ pub struct Members {
     generation: std::sync::atomic::AtomicU64,
     ledger: Option<Arc<crate::Ledger>>,
     /// For the members the minimum-ratio rule holds back, the releases
-    /// they have a transfer of on record ([`Directory::has_history`]).
+    /// whose download was let in before ([`Directory::has_history`]).
     history: crate::history::History,
 }
 

@@ -16,7 +16,11 @@
 //! A reload's read of the store can miss a flush that commits after it,
 //! or see a release that is deleted before the load finishes; while a
 //! load is running, every noted pair and every forgotten release is also
-//! kept aside and applied when the load finishes.
+//! kept aside and applied when the load finishes. A deleted release is
+//! never noted again (a flush that took its credit before the deletion
+//! notes it once more after its write, which dropped the row): on SQLite
+//! a new release may get its id, and a download of that one joins the
+//! history at the next reload instead.
 
 use crate::credit::Entry;
 use crate::directory::{MemberId, ReleaseId};
@@ -32,6 +36,9 @@ pub(crate) struct History {
 
 #[derive(Default)]
 struct Loads {
+    /// Every release forgotten since start: a few ids, as releases are
+    /// deleted rarely.
+    deleted: HashSet<ReleaseId>,
     running: usize,
     /// Every pair noted since the oldest running load began.
     noted: Vec<(MemberId, ReleaseId)>,
@@ -48,19 +55,25 @@ impl History {
             .is_some_and(|releases| releases.contains(&release))
     }
 
-    /// Adds the pairs of credit a flush took from the ledger: on record
-    /// once it is written, and handed back to the ledger if not.
+    /// Adds the downloads let in among the credit a flush took from the
+    /// ledger: on record once it is written, and handed back to the
+    /// ledger if not.
     pub(crate) fn note(&self, taken: &[Entry]) {
-        let pairs = || {
-            taken
-                .iter()
-                .filter(|e| e.credit.leeched)
-                .map(|e| (e.member, e.release))
-        };
+        let mut let_in: Vec<(MemberId, ReleaseId)> = taken
+            .iter()
+            .filter(|e| e.credit.leeched)
+            .map(|e| (e.member, e.release))
+            .collect();
+        if let_in.is_empty() {
+            return;
+        }
         {
             let mut loads = lock(&self.loads);
+            if !loads.deleted.is_empty() {
+                let_in.retain(|(_, release)| !loads.deleted.contains(release));
+            }
             if loads.running > 0 {
-                loads.noted.extend(pairs());
+                loads.noted.extend_from_slice(&let_in);
             }
         }
         let matched: Vec<(MemberId, ReleaseId)> = {
@@ -68,7 +81,8 @@ impl History {
             if releases.is_empty() {
                 return;
             }
-            pairs()
+            let_in
+                .into_iter()
                 .filter(|(m, r)| releases.get(m).is_some_and(|rs| !rs.contains(r)))
                 .collect()
         };
@@ -82,6 +96,7 @@ impl History {
     pub(crate) fn forget(&self, release: ReleaseId) {
         {
             let mut loads = lock(&self.loads);
+            loads.deleted.insert(release);
             if loads.running > 0 {
                 loads.forgotten.push(release);
             }
@@ -113,9 +128,9 @@ impl std::fmt::Debug for Load<'_> {
 
 impl Load<'_> {
     /// Makes `held_back` the members the rule holds back, with their
-    /// `transfers` read from the store and whatever was noted since the
-    /// load began. Call right after the members it goes with are in
-    /// place.
+    /// `leeched` transfers read from the store and whatever was noted
+    /// since the load began, less any release deleted meanwhile. Call
+    /// right after the members it goes with are in place.
     pub fn finish(
         self,
         held_back: impl IntoIterator<Item = MemberId>,
@@ -278,5 +293,18 @@ mod tests {
         load.finish([M], [(M, ReleaseId(11))]);
         assert!(!history.contains(M, ReleaseId(11)));
         assert!(lock(&history.loads).forgotten.is_empty(), "no load running");
+    }
+
+    #[test]
+    fn a_flush_written_after_a_deletion_does_not_bring_the_release_back() {
+        let history = History::default();
+        history.begin_load().finish([M], []);
+        let flushed = taken(&[(M, ReleaseId(10)), (M, ReleaseId(11))]);
+        history.note(&flushed);
+        history.forget(ReleaseId(10));
+        // The write dropped release 10's row; the flush notes again.
+        history.note(&flushed);
+        assert!(!history.contains(M, ReleaseId(10)));
+        assert!(history.contains(M, ReleaseId(11)));
     }
 }

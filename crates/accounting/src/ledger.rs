@@ -24,7 +24,8 @@
 //! ([`Ledger::close_passkey`], called by [`crate::Members`]). So an
 //! announce that finds its session needs no directory lookup, a cache
 //! miss in a table as large as the membership; only an announce that
-//! opens a session asks the directory, under the shard lock that the
+//! opens a session (or, rarely, turns a seeding one leeching, which the
+//! rules check) asks the directory, under the shard lock that the
 //! closing takes too, so a session cannot be opened with a passkey
 //! whose sessions were just closed.
 //!
@@ -39,7 +40,7 @@
 //! per release, and the pending credit. An open session keeps its own
 //! pending credit in its entry, so an announce costs one probe of the
 //! session table; a closed session's credit moves to a per (member,
-//! release) map. [`Ledger::take_pending`] sums both for the store, a scan
+//! release) map, where each download let in is marked as it starts. [`Ledger::take_pending`] sums both for the store, a scan
 //! of the sessions once per flush instead of a second probe per announce.
 //!
 //! The session table is our own ([`crate::sessions`]): a lookup reads
@@ -49,8 +50,8 @@
 //! size (44 bytes hashed).
 //!
 //! Nothing here is ever written to disk but the pending credit (member id,
-//! release id, byte counts, a snatch flag); the peer id lives in memory
-//! only, like the swarm's addresses.
+//! release id, byte counts, a snatch flag, whether a download was let
+//! in); the peer id lives in memory only, like the swarm's addresses.
 
 use crate::Passkey;
 use crate::credit::{
@@ -83,8 +84,8 @@ struct Shard {
     /// of counts instead of a scan.
     with_credit: usize,
     live: HashMap<MemberId, MemberLive>,
-    /// Credit of closed sessions, and credit handed back by
-    /// [`Ledger::restore`].
+    /// Credit of closed sessions, downloads let in ([`Pending::leeched`]),
+    /// and credit handed back by [`Ledger::restore`].
     pending: HashMap<(MemberId, ReleaseId), Pending>,
 }
 
@@ -131,6 +132,13 @@ impl Shard {
                 self.live.remove(&member);
             }
         }
+    }
+
+    /// Marks a download of `release` let in for `member`, in the closed
+    /// sums: at once, so that the ratio rule finds it whichever of the
+    /// member's sessions asks, and written with the next flush.
+    fn let_in(&mut self, member: MemberId, release: ReleaseId) {
+        self.pending.entry((member, release)).or_default().leeched = true;
     }
 
     fn is_leeching(&self, member: MemberId, release: ReleaseId) -> bool {
@@ -221,9 +229,11 @@ impl Ledger {
     /// its credit to the pending sums. An announce without a session asks
     /// `directory` who the passkey belongs to and is refused if nobody.
     /// One that would start a download (no leeching session of the member
-    /// on the release yet, something left: a new session, or a seeding
-    /// one turning leeching) is checked against the rules first and, if
-    /// refused, changes nothing.
+    /// on the release yet, something left) is checked against the rules
+    /// first. A new session refused changes nothing; a seeding session
+    /// refused the turn to leeching is credited what it reports and stays
+    /// seeding, so that a member held back who rechecks a release they
+    /// seed keeps the credit for the upload.
     pub fn record(
         &self,
         report: &Report,
@@ -244,18 +254,22 @@ impl Ledger {
         let mut shard = lock(&self.shards[self.shard_index(&report.passkey)]);
         if let Some(i) = shard.sessions.find(&key, hash) {
             let session = shard.sessions.at_mut(i);
+            let member = session.member;
             // Rare: a client that announced nothing left now has
             // something left (a recheck found data missing, or a client
             // that said it was seeding to open a session unchecked).
-            let turns_leeching = session.seeding && !seeding && !stopped;
-            let member = session.member;
-            if turns_leeching {
-                let member = directory
+            let mut refused = None;
+            if session.seeding && !seeding && !stopped {
+                let found = directory
                     .member(&report.passkey)
                     .filter(|m| m.id == member)
                     .ok_or(NotRecorded::UnknownPasskey)?;
-                self.admit_download(&shard, member, release, directory)?;
+                match self.admit_download(&shard, found, release, directory) {
+                    Ok(()) => shard.let_in(member, release),
+                    Err(refusal) => refused = Some(refusal),
+                }
             }
+            let seeding = seeding || refused.is_some();
             let session = shard.sessions.at_mut(i);
             let (c, baseline) = delta::credit(
                 session.baseline(),
@@ -273,7 +287,7 @@ impl Ledger {
                 uploaded: c.uploaded,
                 downloaded: if free { 0 } else { c.downloaded },
                 snatched,
-                leeched: turns_leeching,
+                leeched: false,
             });
             let gained_credit = !had_credit && session.has_pending();
             let was_seeding = session.seeding;
@@ -288,7 +302,7 @@ impl Ledger {
                 shard.adjust(member, release, was_seeding, false);
                 shard.adjust(member, release, seeding, true);
             }
-            return Ok(());
+            return refused.map_or(Ok(()), |refusal| Err(NotRecorded::Refused(refusal)));
         }
         // Under the shard lock: see "Passkeys" above.
         let member = directory
@@ -298,7 +312,9 @@ impl Ledger {
             return Ok(());
         }
         if !seeding {
-            self.admit_download(&shard, member, release, directory)?;
+            self.admit_download(&shard, member, release, directory)
+                .map_err(NotRecorded::Refused)?;
+            shard.let_in(member.id, release);
         }
         let baseline = Baseline::first(report.counters, now);
         let session = Session {
@@ -308,7 +324,6 @@ impl Ledger {
             seeding,
             pending: Counters::default(),
             snatched,
-            leeched: !seeding,
         };
         shard.sessions.insert_new(key, hash, session);
         shard.with_credit += usize::from(session.has_pending());
@@ -318,15 +333,16 @@ impl Ledger {
 
     /// Checks a session about to leech `release` against the rules. Not a
     /// new download if the member is leeching it already. For the ratio
-    /// rule, not a new download either if one was let in before: pending
-    /// in this passkey's shard, or on record in `directory`'s history.
+    /// rule, not a new download either if one was let in before: marked
+    /// in this passkey's shard (until a flush takes it), or on record in
+    /// `directory`'s history.
     fn admit_download(
         &self,
         shard: &Shard,
         member: Member,
         release: ReleaseId,
         directory: &impl Directory,
-    ) -> Result<(), NotRecorded> {
+    ) -> Result<(), Refusal> {
         if shard.is_leeching(member.id, release) {
             return Ok(());
         }
@@ -348,7 +364,7 @@ impl Ledger {
         match refusal {
             Some(refusal) => {
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                Err(NotRecorded::Refused(refusal))
+                Err(refusal)
             }
             None => Ok(()),
         }

@@ -8,9 +8,9 @@
 //!
 //! - [`Passkey`] and [`passkey_in_url`]: the secret in announce URLs.
 //! - [`Members`]: the read-mostly directory the portal keeps in step with
-//!   the store (copy-on-write shards, lock-free reads), and the transfer
-//!   history of the members the ratio rule holds back; the ledger asks it
-//!   through [`Directory`].
+//!   the store (copy-on-write shards, lock-free reads), and the downloads
+//!   let in before of the members the ratio rule holds back; the ledger
+//!   asks it through [`Directory`].
 //! - [`delta`]: what one announce credits; never more than the truth.
 //! - [`Ledger`]: sessions, live seeding/leeching per member, and credit
 //!   summed in memory until [`Ledger::take_pending`].

@@ -55,8 +55,6 @@ pub(crate) struct Session {
     /// Credit since the last [`crate::Ledger::take_pending`].
     pub(crate) pending: Counters,
     pub(crate) snatched: bool,
-    /// [`Pending::leeched`] since the last take.
-    pub(crate) leeched: bool,
 }
 
 impl Session {
@@ -73,7 +71,6 @@ impl Session {
             downloaded: 0,
         },
         snatched: false,
-        leeched: false,
     };
 
     pub(crate) fn baseline(&self) -> Baseline {
@@ -88,7 +85,8 @@ impl Session {
             uploaded: self.pending.uploaded,
             downloaded: self.pending.downloaded,
             snatched: self.snatched,
-            leeched: self.leeched,
+            // Marked in the shard's closed sums when it happens.
+            leeched: false,
         }
     }
 
@@ -104,14 +102,12 @@ impl Session {
             downloaded: sum.downloaded,
         };
         self.snatched = sum.snatched;
-        self.leeched = sum.leeched;
     }
 
     pub(crate) fn take_pending(&mut self) -> Pending {
         let taken = self.pending();
         self.pending = Counters::default();
         self.snatched = false;
-        self.leeched = false;
         taken
     }
 }
@@ -192,6 +188,7 @@ impl SessionTable {
     /// The session in slot `i`, found by [`SessionTable::find`] with no
     /// change to the table since.
     pub(crate) fn at_mut(&mut self, i: usize) -> &mut Session {
+        debug_assert!(self.slots[i].tag != 0, "a stale index");
         &mut self.slots[i].session
     }
 

@@ -386,16 +386,16 @@ fn the_backlog_counts_sessions_with_credit_and_closed_sums() {
     assert_eq!(
         ledger.backlog(),
         2,
-        "10's session, credited twice, and 11's"
+        "10's session, credited twice, and 11's download let in"
     );
     record(&ledger, &report(1, 11, 1, Regular, 0, MIB, MIB), Secs(20)).unwrap();
-    assert_eq!(ledger.backlog(), 2);
+    assert_eq!(ledger.backlog(), 3, "11's session has credit of its own");
     // Closed: its credit moves to the closed sums, still one credit.
     record(&ledger, &report(1, 10, 1, Stopped, 3 * MIB, 0, 0), Secs(30)).unwrap();
-    assert_eq!(ledger.backlog(), 2);
+    assert_eq!(ledger.backlog(), 3);
     // A snatch on a fresh session is credit too.
     record(&ledger, &report(2, 10, 1, Completed, 0, 0, 0), Secs(30)).unwrap();
-    assert_eq!(ledger.backlog(), 3);
+    assert_eq!(ledger.backlog(), 4);
     let taken = ledger.take_pending();
     assert_eq!((taken.len(), ledger.backlog()), (3, 0));
     record(

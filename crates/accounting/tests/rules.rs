@@ -122,15 +122,27 @@ fn a_seeding_session_that_turns_leeching_is_checked_as_a_new_download() {
     });
     let seed = report(1, 10, 1, Started, 0, 0, 0);
     record_as(&ledger, &seed, Secs(0), false).unwrap();
-    let leech = report(1, 10, 1, Regular, 0, MIB, 10);
+    let leech = report(1, 10, 1, Regular, 3 * MIB, MIB, 10);
     assert_eq!(
         record_as(&ledger, &leech, Secs(5), false),
         Err(Refusal::RatioTooLow)
     );
+    // Refused the download, the session still seeds, credited what it
+    // reported: a held-back member's way out is their upload.
     assert_eq!(
         ledger.activity(MemberId(1)),
-        vec![(ReleaseId(10), seeding(1))],
-        "the refused announce changed nothing"
+        vec![(ReleaseId(10), seeding(1))]
+    );
+    let refused = ledger.take_pending();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].credit,
+        Pending {
+            uploaded: 3 * MIB,
+            downloaded: MIB,
+            ..Pending::default()
+        },
+        "credited, and no download let in"
     );
     // The download limit is checked on the same turn.
     record(&ledger, &report(1, 11, 1, Started, 0, 0, 10), Secs(6)).unwrap();
@@ -147,7 +159,74 @@ fn a_seeding_session_that_turns_leeching_is_checked_as_a_new_download() {
     let taken = ledger.take_pending();
     let on_10 = taken.iter().find(|e| e.release == ReleaseId(10)).unwrap();
     assert!(on_10.credit.leeched, "a download let in is on record");
-    assert_eq!(on_10.credit.downloaded, MIB);
+}
+
+#[test]
+fn a_turn_to_leeching_resumes_a_download_let_in_before() {
+    let ledger = Ledger::new(LedgerConfig::default());
+    // Let in while the member could start downloads; finished.
+    record(&ledger, &report(1, 10, 1, Started, 0, 0, 10), Secs(0)).unwrap();
+    record(&ledger, &report(1, 10, 1, Completed, 0, 10, 0), Secs(5)).unwrap();
+    // Held back now. A recheck finds data missing: the same download.
+    record_as(
+        &ledger,
+        &report(1, 10, 1, Regular, 0, 10, 4),
+        Secs(9),
+        false,
+    )
+    .unwrap();
+    // Another client seeding the release while that one leeches.
+    record_as(
+        &ledger,
+        &report(1, 10, 2, Started, 0, 0, 0),
+        Secs(10),
+        false,
+    )
+    .unwrap();
+    record_as(
+        &ledger,
+        &report(1, 10, 2, Regular, 0, 0, 4),
+        Secs(11),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        ledger.activity(MemberId(1)),
+        vec![(ReleaseId(10), leeching(2))]
+    );
+    // Once the flush took the mark, only the directory's history can say.
+    ledger.take_pending();
+    record_as(
+        &ledger,
+        &report(1, 10, 1, Stopped, 0, 10, 4),
+        Secs(12),
+        false,
+    )
+    .unwrap();
+    record_as(
+        &ledger,
+        &report(1, 10, 2, Stopped, 0, 0, 4),
+        Secs(12),
+        false,
+    )
+    .unwrap();
+    record_as(
+        &ledger,
+        &report(1, 10, 3, Started, 0, 0, 0),
+        Secs(13),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        record_as(
+            &ledger,
+            &report(1, 10, 3, Regular, 0, 0, 4),
+            Secs(14),
+            false
+        ),
+        Err(Refusal::RatioTooLow),
+        "this test's directory has no history"
+    );
 }
 
 #[test]

@@ -149,6 +149,9 @@ pub struct TransferData {
     pub downloaded: i64,
     /// When the member completed the release, to the accounting flush.
     pub snatched_at: Option<i64>,
+    /// The tracker let the member download it (what the minimum-ratio
+    /// rule lets them resume).
+    pub leeched: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -193,7 +196,7 @@ const COMMENTS: &str = "SELECT c.id, c.release_id, r.title, c.body, c.hidden, c.
      FROM comments c JOIN releases r ON r.id = c.release_id \
      WHERE c.user_id = $1 ORDER BY c.id";
 const TRANSFER_TOTALS: &str = "SELECT uploaded, downloaded FROM transfer_totals WHERE user_id = $1";
-const TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at \
+const TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at, t.leeched \
      FROM transfers t JOIN releases r ON r.id = t.release_id \
      WHERE t.user_id = $1 ORDER BY t.release_id";
 const SAVED_SEARCHES: &str = "SELECT name, query, feed_token, created_at \
@@ -321,7 +324,7 @@ impl Store {
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            type TransferRow = (i64, String, i64, i64, Option<i64>);
+            type TransferRow = (i64, String, i64, i64, Option<i64>, bool);
             let transfers: Vec<TransferRow> = sqlx::query_as(TRANSFERS)
                 .bind(user_id)
                 .fetch_all(&mut *tx)
@@ -365,13 +368,21 @@ impl Store {
                 transfers: transfers
                     .into_iter()
                     .map(
-                        |(release_id, release_title, uploaded, downloaded, snatched_at)| {
+                        |(
+                            release_id,
+                            release_title,
+                            uploaded,
+                            downloaded,
+                            snatched_at,
+                            leeched,
+                        )| {
                             TransferData {
                                 release_id,
                                 release_title,
                                 uploaded,
                                 downloaded,
                                 snatched_at,
+                                leeched,
                             }
                         },
                     )

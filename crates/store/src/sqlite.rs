@@ -114,3 +114,60 @@ pub(crate) fn order_index(sort: crate::search::ReleaseSort) -> Option<&'static s
 
 /// Case-insensitive title order (ASCII folding only: SQLite's NOCASE).
 pub(crate) const BY_NAME: &str = "r.title COLLATE NOCASE, r.id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    /// The version of `20261123000014_transfers_leeched.sql`.
+    const LEECHED: i64 = 20261123000014;
+
+    #[tokio::test]
+    async fn the_leeched_migration_marks_older_rows_that_downloaded_or_completed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(dir.path()).await.unwrap();
+        let before = Migrator {
+            migrations: Cow::Owned(
+                MIGRATOR
+                    .migrations
+                    .iter()
+                    .filter(|m| m.version < LEECHED)
+                    .cloned()
+                    .collect(),
+            ),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        before.run(&pool).await.unwrap();
+        {
+            // Rows as the accounting wrote them before; no accounts or
+            // releases needed for what the migration reads.
+            let mut conn = pool.acquire().await.unwrap();
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO transfers (user_id, release_id, uploaded, downloaded, snatched_at) \
+                 VALUES (1, 1, 0, 5, NULL), (1, 2, 7, 0, NULL), (1, 3, 0, 0, 9), (1, 4, 0, 0, NULL)",
+            )
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        MIGRATOR.run(&pool).await.unwrap();
+        let leeched: Vec<(i64, bool)> =
+            sqlx::query_as("SELECT release_id, leeched FROM transfers ORDER BY release_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(leeched, [(1, true), (2, false), (3, true), (4, false)]);
+        pool.close().await;
+    }
+}

@@ -171,6 +171,7 @@ test_on_both_backends! {
         assert_eq!(data.transfers.len(), 1);
         assert_eq!(data.transfers[0].release_id, theirs);
         assert_eq!(data.transfers[0].snatched_at, Some(30));
+        assert!(data.transfers[0].leeched);
         let json = format!("{data:?}");
         assert!(!json.contains("secret-hash"), "{json}");
         // The inviter's side of the same invitation.

@@ -147,8 +147,9 @@ pub fn spawn_flusher(
 }
 
 /// One write of the pending credit; on failure it goes back to the ledger.
-/// What it takes joins the history of the members held back by the ratio
-/// rule ([`Members::note_transfers`]), once taken and once written.
+/// The downloads let in among what it takes join the history of the
+/// members held back by the ratio rule ([`Members::note_transfers`]), once
+/// taken and once written.
 pub async fn flush(ledger: &Ledger, members: &Members, store: &Store, metrics: &FlushMetrics) {
     let entries = ledger.take_pending();
     if entries.is_empty() {

@@ -125,7 +125,19 @@ async fn a_member_held_back_by_the_ratio_rule_resumes_downloads_but_starts_none(
         snatched: false,
         leeched: true,
     };
-    store.add_transfers(&[two_gib_of(bob, 1)], 1).await.unwrap();
+    // Carol seeded release 1: no download of hers, so nothing to resume.
+    let carol_seeded = store::TransferCredit {
+        user_id: carol,
+        release_id: releases[0],
+        uploaded: MIB,
+        downloaded: 0,
+        snatched: false,
+        leeched: false,
+    };
+    store
+        .add_transfers(&[two_gib_of(bob, 1), carol_seeded], 1)
+        .await
+        .unwrap();
     store.close().await;
     let mut config = config_for(IpAddr::from([127, 0, 0, 1]), data_dir.path());
     config.tracker.mode = TrackerMode::Private;
@@ -175,6 +187,7 @@ async fn a_member_held_back_by_the_ratio_rule_resumes_downloads_but_starts_none(
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
+    // Release 2's download, from the flush, and release 3's.
     while store.leeched_releases(&[carol]).await.unwrap().len() < 2 {
         assert!(Instant::now() < deadline, "the flush wrote nothing");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -184,7 +197,7 @@ async fn a_member_held_back_by_the_ratio_rule_resumes_downloads_but_starts_none(
         .await
         .unwrap();
     assert!(answer.starts_with("ok members reloaded"), "{answer}");
-    let held = carol_announces(1, (0, 0, MIB), "started").expect("carol is held back now");
+    let held = carol_announces(1, (0, 0, MIB), "started").expect("release 1 was only seeded");
     assert!(held.contains("ratio"), "{held}");
     assert_eq!(
         carol_announces(2, (0, MIB / 2, MIB / 2), "started"),
