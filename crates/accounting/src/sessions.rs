@@ -9,7 +9,7 @@
 //! it compares and then the next, where hashbrown reads a control-byte group and then a
 //! 128-byte bucket that straddles two or three lines. Measured against
 //! hashbrown, private UDP announces were about 10 % faster
-//! (bench/PRIVATE.md).
+//! (bench/PRIVATE-HISTORY.md).
 //!
 //! The tag is the key's hash with the top bit set, so 0 means empty. The
 //! load stays at most 7/10: a lookup then reads 1.5 to 2.2 slots on
