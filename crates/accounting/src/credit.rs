@@ -43,7 +43,8 @@ pub struct Report {
 /// Why an announce was not recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotRecorded {
-    /// No session, and the directory knows no member with the passkey.
+    /// The directory knows no member with the passkey (asked when the
+    /// announce has no session, or turns a seeding one leeching).
     UnknownPasskey,
     Refused(Refusal),
 }

@@ -302,18 +302,21 @@ impl Members {
 
     /// Adds the (member, release) pairs of a flush's credit that record a
     /// download let in ([`crate::Pending::leeched`]) to the history of the
-    /// members held back: a download resumed after its credit left the
+    /// members held back: a download resumed after its mark left the
     /// ledger, and before the next reload reads the store, is still not a
     /// new one. The flusher calls it when it takes the credit and again
     /// once it is written, so that a reload whose read missed the write
-    /// gets the pairs as well.
+    /// gets the pairs as well. Pairs of a release forgotten before are
+    /// skipped.
     pub fn note_transfers(&self, taken: &[crate::Entry]) {
         self.history.note(taken);
     }
 
-    /// Drops `release`, deleted, from the history: its rows went with it,
-    /// and its id may be given to a new release, which nobody has
-    /// downloaded yet.
+    /// Drops `release`, deleted, from the history, and from every later
+    /// note (a flush in flight may note it once more): its rows went with
+    /// it, and on SQLite its id may be given to a new release, which
+    /// nobody has downloaded yet (a download of that one joins the
+    /// history at the next reload).
     pub fn forget_release(&self, release: ReleaseId) {
         self.history.forget(release);
     }

@@ -37,7 +37,7 @@ pub(crate) struct History {
 #[derive(Default)]
 struct Loads {
     /// Every release forgotten since start: a few ids, as releases are
-    /// deleted rarely.
+    /// deleted rarely (8 bytes each, kept for the life of the process).
     deleted: HashSet<ReleaseId>,
     running: usize,
     /// Every pair noted since the oldest running load began.
@@ -58,31 +58,23 @@ impl History {
     /// Adds the downloads let in among the credit a flush took from the
     /// ledger: on record once it is written, and handed back to the
     /// ledger if not.
+    ///
+    /// `note`, `forget` and a load's `finish` each hold the loads' lock
+    /// until they are done with the history (always that lock first), so
+    /// none of them can land between another's check and its change. The
+    /// announce path reads the history only, never that lock.
     pub(crate) fn note(&self, taken: &[Entry]) {
-        let mut let_in: Vec<(MemberId, ReleaseId)> = taken
-            .iter()
-            .filter(|e| e.credit.leeched)
-            .map(|e| (e.member, e.release))
-            .collect();
-        if let_in.is_empty() {
-            return;
-        }
-        {
-            let mut loads = lock(&self.loads);
-            if !loads.deleted.is_empty() {
-                let_in.retain(|(_, release)| !loads.deleted.contains(release));
-            }
-            if loads.running > 0 {
-                loads.noted.extend_from_slice(&let_in);
-            }
+        let mut loads = lock(&self.loads);
+        if loads.running > 0 {
+            let noted: Vec<(MemberId, ReleaseId)> = let_in(taken, &loads.deleted).collect();
+            loads.noted.extend(noted);
         }
         let matched: Vec<(MemberId, ReleaseId)> = {
             let releases = self.releases.read().unwrap_or_else(|e| e.into_inner());
             if releases.is_empty() {
                 return;
             }
-            let_in
-                .into_iter()
+            let_in(taken, &loads.deleted)
                 .filter(|(m, r)| releases.get(m).is_some_and(|rs| !rs.contains(r)))
                 .collect()
         };
@@ -92,14 +84,13 @@ impl History {
         }
     }
 
-    /// Drops a deleted release from every member's history.
+    /// Drops a deleted release from every member's history, and from
+    /// what later notes add.
     pub(crate) fn forget(&self, release: ReleaseId) {
-        {
-            let mut loads = lock(&self.loads);
-            loads.deleted.insert(release);
-            if loads.running > 0 {
-                loads.forgotten.push(release);
-            }
+        let mut loads = lock(&self.loads);
+        loads.deleted.insert(release);
+        if loads.running > 0 {
+            loads.forgotten.push(release);
         }
         let mut releases = self.releases.write().unwrap_or_else(|e| e.into_inner());
         for of_member in releases.values_mut() {
@@ -141,13 +132,12 @@ impl Load<'_> {
             .map(|member| (member, HashSet::default()))
             .collect();
         add(&mut fresh, transfers);
-        let (noted, forgotten) = {
-            let loads = lock(&self.history.loads);
-            (loads.noted.clone(), loads.forgotten.clone())
-        };
-        add(&mut fresh, noted);
+        // Held until the swap: see `History::note`. (Dropped before
+        // `self`, whose `Drop` takes it again.)
+        let loads = lock(&self.history.loads);
+        add(&mut fresh, loads.noted.iter().copied());
         for of_member in fresh.values_mut() {
-            for release in &forgotten {
+            for release in &loads.forgotten {
                 of_member.remove(release);
             }
         }
@@ -159,6 +149,7 @@ impl Load<'_> {
                 .unwrap_or_else(|e| e.into_inner()),
             fresh,
         );
+        drop(loads);
         drop(old);
     }
 }
@@ -172,6 +163,17 @@ impl Drop for Load<'_> {
             loads.forgotten = Vec::new();
         }
     }
+}
+
+/// The downloads let in among `taken`, less releases `deleted`.
+fn let_in<'a>(
+    taken: &'a [Entry],
+    deleted: &'a HashSet<ReleaseId>,
+) -> impl Iterator<Item = (MemberId, ReleaseId)> + 'a {
+    taken
+        .iter()
+        .filter(move |e| e.credit.leeched && !deleted.contains(&e.release))
+        .map(|e| (e.member, e.release))
 }
 
 fn add(

@@ -495,8 +495,10 @@ impl Ledger {
     }
 
     /// How many credits wait for the next flush: open sessions with
-    /// credit and closed (member, release) sums. Counted as they change:
-    /// a metrics scrape takes each shard's lock for a moment only.
+    /// credit and closed (member, release) sums, marks of downloads let in
+    /// among them (so a pair can count twice; the flush writes one row).
+    /// Counted as they change: a metrics scrape takes each shard's lock
+    /// for a moment only.
     pub fn backlog(&self) -> usize {
         self.shards
             .iter()

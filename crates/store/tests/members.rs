@@ -138,10 +138,14 @@ test_on_both_backends! {
             uploaded: 5,
             downloaded: 7,
             snatched,
-            leeched: true,
+            // Only a download that completed was let in, here.
+            leeched: snatched,
         };
         store
-            .add_transfers(&[credit(bob, theirs, true), credit(inviter, own, false)], 30)
+            .add_transfers(
+                &[credit(bob, theirs, true), credit(inviter, own, false), credit(bob, own, false)],
+                30,
+            )
             .await
             .unwrap();
 
@@ -167,11 +171,14 @@ test_on_both_backends! {
         assert_eq!(data.comments[0].id, comment);
         assert_eq!(data.comments[0].release_title, "Not bob's");
         let totals = data.transfer_totals.as_ref().unwrap();
-        assert_eq!((totals.uploaded, totals.downloaded), (5, 7));
-        assert_eq!(data.transfers.len(), 1);
-        assert_eq!(data.transfers[0].release_id, theirs);
-        assert_eq!(data.transfers[0].snatched_at, Some(30));
-        assert!(data.transfers[0].leeched);
+        assert_eq!((totals.uploaded, totals.downloaded), (10, 14));
+        assert_eq!(data.transfers.len(), 2);
+        let [seeded, downloaded] = &data.transfers[..] else { unreachable!() };
+        assert_eq!((seeded.release_id, seeded.snatched_at, seeded.leeched), (own, None, false));
+        assert_eq!(
+            (downloaded.release_id, downloaded.snatched_at, downloaded.leeched),
+            (theirs, Some(30), true)
+        );
         let json = format!("{data:?}");
         assert!(!json.contains("secret-hash"), "{json}");
         // The inviter's side of the same invitation.

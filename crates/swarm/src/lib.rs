@@ -333,7 +333,7 @@ impl Swarm {
 
     /// [`Swarm::announce_listed`] that first hands the hash's tag to
     /// `admit`, under the shard lock: an `Err` from it is returned with
-    /// nothing recorded. (Mode `private` credits the announce to the
+    /// nothing recorded in the swarm. (Mode `private` credits the announce to the
     /// release its tag names this way, with the one probe of the torrent
     /// table the announce makes anyway.)
     pub fn announce_listed_with<E>(

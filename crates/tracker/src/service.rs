@@ -319,7 +319,9 @@ impl Tracker {
     /// the same address family; in mode `listed`, refuses one for a hash
     /// that is not listed and leaves `peers` alone; in mode `private`,
     /// also one without a member's passkey or refused by an accounting
-    /// rule, and credits the member otherwise.
+    /// rule, and credits the member otherwise (and also when a rule
+    /// refuses a seeding session's turn to leeching: the session goes on
+    /// seeding, credited what it reported).
     pub fn announce(
         &self,
         client_ip: IpAddr,
