@@ -162,8 +162,7 @@ fn sessions_of_one_member_are_counted_per_peer_and_per_release() {
 #[test]
 fn freeleech_releases_and_the_site_switch_do_not_count_downloads() {
     let ledger = Ledger::new(LedgerConfig::default());
-    let mut free = report(1, 10, 1, Started, 0, 0, 10);
-    free.release.freeleech = true;
+    let mut free = freeleech(report(1, 10, 1, Started, 0, 0, 10));
     record(&ledger, &free, Secs(0)).unwrap();
     free.event = Regular;
     free.counters = Counters {

@@ -7,7 +7,7 @@ use accounting::{
     Entry, Ledger, LedgerConfig, Live, Member, MemberId, Members, NotRecorded, Pending, Refusal,
     ReleaseId,
 };
-use support::{MIB, key, member, record, record_as, release, report};
+use support::{MIB, freeleech, key, member, record, record_as, release, report};
 use swarm::Secs;
 use tracker_proto::AnnounceEvent::{Completed, None as Regular, Started, Stopped};
 use tracker_proto::PeerId;
@@ -274,11 +274,9 @@ fn a_freeleech_download_that_moved_nothing_is_on_record() {
     // Regression: with no bytes credited, nothing was written, and the
     // download could not be resumed once its member was held back.
     let ledger = Ledger::new(LedgerConfig::default());
-    let mut started = report(1, 10, 1, Started, 0, 0, 10);
-    started.release.freeleech = true;
+    let started = freeleech(report(1, 10, 1, Started, 0, 0, 10));
     record(&ledger, &started, Secs(0)).unwrap();
-    let mut stopped = report(1, 10, 1, Stopped, 0, 8, 2);
-    stopped.release.freeleech = true;
+    let stopped = freeleech(report(1, 10, 1, Stopped, 0, 8, 2));
     record(&ledger, &stopped, Secs(5)).unwrap();
     assert_eq!(ledger.backlog(), 1);
     let taken = ledger.take_pending();

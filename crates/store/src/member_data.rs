@@ -140,7 +140,7 @@ pub struct TransferTotalsData {
     pub downloaded: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferData {
     pub release_id: i64,
@@ -196,7 +196,9 @@ const COMMENTS: &str = "SELECT c.id, c.release_id, r.title, c.body, c.hidden, c.
      FROM comments c JOIN releases r ON r.id = c.release_id \
      WHERE c.user_id = $1 ORDER BY c.id";
 const TRANSFER_TOTALS: &str = "SELECT uploaded, downloaded FROM transfer_totals WHERE user_id = $1";
-const TRANSFERS: &str = "SELECT t.release_id, r.title, t.uploaded, t.downloaded, t.snatched_at, t.leeched \
+/// Its columns are named as [`TransferData`]'s fields, which it is read into.
+const TRANSFERS: &str = "SELECT t.release_id, r.title AS release_title, t.uploaded, t.downloaded, \
+     t.snatched_at, t.leeched \
      FROM transfers t JOIN releases r ON r.id = t.release_id \
      WHERE t.user_id = $1 ORDER BY t.release_id";
 const SAVED_SEARCHES: &str = "SELECT name, query, feed_token, created_at \
@@ -324,8 +326,7 @@ impl Store {
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            type TransferRow = (i64, String, i64, i64, Option<i64>, bool);
-            let transfers: Vec<TransferRow> = sqlx::query_as(TRANSFERS)
+            let transfers: Vec<TransferData> = sqlx::query_as(TRANSFERS)
                 .bind(user_id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -365,28 +366,7 @@ impl Store {
                     uploaded,
                     downloaded,
                 }),
-                transfers: transfers
-                    .into_iter()
-                    .map(
-                        |(
-                            release_id,
-                            release_title,
-                            uploaded,
-                            downloaded,
-                            snatched_at,
-                            leeched,
-                        )| {
-                            TransferData {
-                                release_id,
-                                release_title,
-                                uploaded,
-                                downloaded,
-                                snatched_at,
-                                leeched,
-                            }
-                        },
-                    )
-                    .collect(),
+                transfers,
                 saved_searches: saved
                     .into_iter()
                     .map(|(name, query, feed_token, created_at)| SavedSearchData {

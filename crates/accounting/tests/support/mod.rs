@@ -84,6 +84,12 @@ pub fn report(
     }
 }
 
+/// `report` on a freeleech release.
+pub fn freeleech(mut report: Report) -> Report {
+    report.release.freeleech = true;
+    report
+}
+
 pub fn totals(entries: &[Entry]) -> Vec<(i64, i64, Pending)> {
     let mut out: Vec<_> = entries
         .iter()
